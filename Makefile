@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: MIT
+#
+# Top-level build of vpro_heci: the kernel module (through Kbuild), the
+# vproctl helper, and the unit and VM test runs. `make help` lists targets.
+
+REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+KERNELS := $(REPO)/build/kernels
+
+# Read one variable from build/kernels/KVER/kernel.env (written by
+# scripts/fetch-kernel.sh); empty when that kernel was not fetched.
+kernel_env = $(shell sed -n 's/^$(2)=//p' $(KERNELS)/$(1)/kernel.env 2>/dev/null)
+
+# Newest fetched kernel, by version order of the build/kernels/* names.
+NEWEST_KVER := $(shell ls $(KERNELS)/*/kernel.env 2>/dev/null | \
+		 sed 's|.*/\([^/]*\)/kernel.env|\1|' | sort -V | tail -n 1)
+
+# KDIR: the running kernel's headers, else the newest fetched test kernel,
+# else the newest installed Debian headers package.
+ifeq ($(origin KDIR),undefined)
+  RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+  ifneq ($(wildcard $(RUNNING_KDIR)/Makefile),)
+    KDIR := $(RUNNING_KDIR)
+    KDIR_FROM := running kernel $(shell uname -r)
+  else ifneq ($(NEWEST_KVER),)
+    KDIR := $(call kernel_env,$(NEWEST_KVER),KDIR)
+    KDIR_FROM := build/kernels/$(NEWEST_KVER)/kernel.env
+  else
+    KDIR := $(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V))
+    KDIR_FROM := newest /usr/src/linux-headers-*-amd64
+  endif
+else
+  KDIR_FROM := command line or environment
+endif
+
+# Debian's headers Makefile is one line, `include /usr/src/...-common/Makefile`.
+# In a tree unpacked by fetch-kernel.sh that absolute path does not exist,
+# so use the -common Makefile next to KDIR instead; kbuild takes its source
+# tree from that Makefile's directory and its object tree from KDIR.
+KBUILD_MAKEFILE := $(shell \
+	inc=$$(sed -n 's/^include //p' '$(KDIR)/Makefile' 2>/dev/null); \
+	alt='$(KDIR)/../'$$(basename "$$(dirname "$$inc")")/Makefile; \
+	if [ -n "$$inc" ] && [ ! -f "$$inc" ] && [ -f "$$alt" ]; then \
+		realpath "$$alt"; else echo '$(KDIR)/Makefile'; fi)
+KBUILD := $(MAKE) -C $(KDIR) -f $(KBUILD_MAKEFILE)
+
+# Tools from the newest fetched kernel, overridable on the command line.
+CHECKPATCH ?= $(call kernel_env,$(NEWEST_KVER),CHECKPATCH)
+
+KVER ?= 6.12
+SKU ?= amt
+
+.PHONY: all module vproctl clean deps check check-unit check-vm run \
+	checkpatch sparse help check-kdir
+
+all: module vproctl
+
+help:
+	@echo "targets:"
+	@echo "  all (default)   vpro_heci.ko against KDIR, and user/vproctl"
+	@echo "  module          vpro_heci.ko only (KDIR=/path/to/kernel/headers)"
+	@echo "  vproctl         user/vproctl only"
+	@echo "  deps            install Debian 12 packages and the test kernels (root)"
+	@echo "  check-unit      host unit tests (tests/unit)"
+	@echo "  check-vm        guest tests in a QEMU VM (KVER=6.1|6.12)"
+	@echo "  check           check-unit, then check-vm for 6.1 and 6.12"
+	@echo "  run             demonstration in a VM (SKU=amt|ism|none KVER=6.1|6.12)"
+	@echo "  checkpatch      checkpatch.pl --strict on kernel/ and tests/mesim/"
+	@echo "  sparse          module build with sparse (C=2) against KDIR"
+	@echo "  clean           remove build outputs (keeps build/kernels)"
+
+check-kdir:
+	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "error: no kernel headers at KDIR='$(KDIR)': install linux-headers-\$$(uname -r), run 'make deps', or pass KDIR=/path/to/headers" >&2; \
+		exit 1; \
+	fi
+	@echo "KDIR=$(KDIR) ($(KDIR_FROM))"
+
+module: check-kdir
+	$(KBUILD) M=$(REPO) modules
+
+sparse: check-kdir
+	$(KBUILD) M=$(REPO) C=2 modules
+
+vproctl:
+	@if [ ! -f $(REPO)/user/Makefile ]; then \
+		echo "error: user/Makefile not found: vproctl sources are missing from this tree" >&2; \
+		exit 1; \
+	fi
+	$(MAKE) -C $(REPO)/user
+
+deps:
+	$(REPO)/scripts/install-deps.sh
+
+check-unit:
+	@if [ ! -f $(REPO)/tests/unit/Makefile ]; then \
+		echo "error: tests/unit/Makefile not found: unit tests are missing from this tree" >&2; \
+		exit 1; \
+	fi
+	$(MAKE) -C $(REPO)/tests/unit check
+
+check-vm:
+	$(REPO)/tests/vm/run.sh $(KVER) check
+
+check:
+	$(REPO)/tests/vm/check-all.sh
+
+run:
+	$(REPO)/tests/vm/run.sh $(KVER) run $(SKU)
+
+checkpatch:
+	@if [ -z "$(CHECKPATCH)" ] || [ ! -f "$(CHECKPATCH)" ]; then \
+		echo "error: checkpatch.pl not found (CHECKPATCH='$(CHECKPATCH)'): run 'make deps' or pass CHECKPATCH=" >&2; \
+		exit 1; \
+	fi
+	@files="$(wildcard $(REPO)/kernel/*.c $(REPO)/kernel/*.h $(REPO)/tests/mesim/*.c)"; \
+	if [ -z "$$files" ]; then echo "error: no kernel/*.[ch] or tests/mesim/*.c to check" >&2; exit 1; fi; \
+	rc=0; \
+	for f in $$files; do \
+		perl $(CHECKPATCH) --strict --no-tree --quiet -f $$f || rc=1; \
+	done; \
+	if [ $$rc -eq 0 ]; then echo "checkpatch: no issues in $$(echo $$files | wc -w) files"; fi; \
+	exit $$rc
+
+# Not `make -C $(KDIR) M=$(REPO) clean`: that deletes every *.ko and *.o
+# under M, which includes the unpacked test kernels in build/kernels.
+clean:
+	rm -f $(REPO)/vpro_heci.ko $(REPO)/vpro_heci.o $(REPO)/vpro_heci.mod \
+		$(REPO)/vpro_heci.mod.c $(REPO)/vpro_heci.mod.o \
+		$(REPO)/Module.symvers $(REPO)/modules.order $(REPO)/.*.cmd \
+		$(REPO)/kernel/*.o $(REPO)/kernel/.*.cmd
+	@if [ -f $(REPO)/user/Makefile ]; then $(MAKE) -C $(REPO)/user clean; fi
+	rm -rf $(REPO)/build/6.1 $(REPO)/build/6.12 $(REPO)/build/guest-tests $(REPO)/build/check

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Install the Debian 12 packages that building and testing vpro_heci need,
+# then unpack the two test kernels (6.1 and 6.12) into build/kernels.
+# Safe to run again: apt-get skips installed packages and fetch-kernel.sh
+# skips a kernel whose kernel.env already exists. Needs root.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(
+	# compilers and build tools
+	build-essential pkg-config bc flex bison libelf-dev kmod
+	# pahole: the 6.12 headers ship vmlinux, so kbuild adds BTF to modules
+	dwarves
+	sparse clang libclang-rt-14-dev
+	# vproctl and the RPS test peer
+	libcurl4-openssl-dev libjansson-dev libnl-genl-3-dev libwslay-dev
+	libssl-dev openssl ca-certificates
+	# VM runner: QEMU, the guest's busybox, initramfs and module packing
+	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
+	# checkpatch.pl
+	perl
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: must run as root (apt-get install): rerun with sudo" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps.sh: apt-get update"
+apt-get update -q
+echo "install-deps.sh: apt-get install ${packages[*]}"
+apt-get install -y -q --no-install-recommends "${packages[@]}"
+
+for kver in 6.1 6.12; do
+	echo "install-deps.sh: fetching kernel $kver into build/kernels"
+	"$repo/scripts/fetch-kernel.sh" "$kver" "$repo/build/kernels"
+done
+echo "install-deps.sh: done"
