@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AMT WS-Man endpoint of the firmware model. Requests are matched on the
+ * WS-Addressing Action and the WS-Management ResourceURI, found by plain
+ * substring search whatever namespace prefix the client used; there is no
+ * XML library. Responses copy the shape of AMT 16 replies: SOAP 1.2 with
+ * the prefixes a: to g:, sent chunked in pieces of at most 0x2FA bytes.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "digest.h"
+#include "fwsim.h"
+#include "wsman.h"
+
+#define NS_ADDRESSING	"http://schemas.xmlsoap.org/ws/2004/08/addressing"
+#define NS_TRANSFER	"http://schemas.xmlsoap.org/ws/2004/09/transfer"
+#define ACTION_GET	NS_TRANSFER "/Get"
+#define ACTION_GET_RESPONSE NS_TRANSFER "/GetResponse"
+#define ACTION_FAULT	NS_ADDRESSING "/fault"
+#define ANONYMOUS	NS_ADDRESSING "/role/anonymous"
+
+#define URI_GENERAL_SETTINGS \
+	"http://intel.com/wbem/wscim/1/amt-schema/1/AMT_GeneralSettings"
+#define URI_HOST_SETUP \
+	"http://intel.com/wbem/wscim/1/ips-schema/1/IPS_HostBasedSetupService"
+#define ACTION_SETUP		URI_HOST_SETUP "/Setup"
+#define ACTION_SETUP_RESPONSE	URI_HOST_SETUP "/SetupResponse"
+
+#define SERVER_HEADER "Server: Intel(R) Active Management Technology 16.1.25\r\n"
+
+/* The largest chunk AMT 15 and 16 were seen to send. */
+#define WSMAN_CHUNK_MAX 0x2FA
+
+/*
+ * IPS_HostBasedSetupService.Setup return values.
+ * NOTE: taken from the IPS MOF value map, not from a hardware trace.
+ */
+enum setup_return {
+	SETUP_SUCCESS = 0,
+	SETUP_INTERNAL_ERROR = 1,
+	SETUP_INVALID_STATE = 2,
+	SETUP_INVALID_PARAM = 3,
+};
+
+/* The parts of a request's SOAP header that responses refer to. */
+struct wsman_call {
+	char action[256];
+	char resource_uri[256];
+	char message_id[128];
+};
+
+static unsigned int wsman_message_counter;
+
+static bool wsman_is_name_char(int c)
+{
+	return isalnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+int wsman_element_text(const char *xml, const char *name, char *text,
+		       size_t size)
+{
+	size_t name_len = strlen(name);
+	const char *p = xml;
+
+	while ((p = strstr(p, name))) {
+		const char *start = p;
+		const char *end;
+		const char *q;
+		size_t n;
+
+		p += name_len;
+		/* Walk back over an optional "prefix:" to the '<'. */
+		q = start;
+		if (q > xml && q[-1] == ':') {
+			q--;
+			while (q > xml && wsman_is_name_char((unsigned char)q[-1]))
+				q--;
+		}
+		if (q == xml || q[-1] != '<')
+			continue;
+		if (*p != '>' && *p != ' ' && *p != '\t' && *p != '\r' &&
+		    *p != '\n' && *p != '/')
+			continue;
+
+		p = strchr(p, '>');
+		if (!p)
+			return -1;
+		if (p[-1] == '/') {
+			text[0] = '\0';
+			return size ? 0 : -1;
+		}
+		p++;
+		end = strchr(p, '<');
+		if (!end)
+			return -1;
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		while (end > p && isspace((unsigned char)end[-1]))
+			end--;
+		n = (size_t)(end - p);
+		if (n >= size)
+			return -1;
+		memcpy(text, p, n);
+		text[n] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+/* Appends @s with the five XML special characters escaped. */
+static int wsman_append_escaped(struct http_buf *out, const char *s)
+{
+	int rc = 0;
+
+	for (; *s && !rc; s++) {
+		switch (*s) {
+		case '&': rc = http_buf_printf(out, "&amp;"); break;
+		case '<': rc = http_buf_printf(out, "&lt;"); break;
+		case '>': rc = http_buf_printf(out, "&gt;"); break;
+		case '"': rc = http_buf_printf(out, "&quot;"); break;
+		case '\'': rc = http_buf_printf(out, "&apos;"); break;
+		default: rc = http_buf_append(out, s, 1); break;
+		}
+	}
+	return rc;
+}
+
+/* Opens the envelope and writes the header; the caller adds the body. */
+static int wsman_begin_envelope(struct http_buf *xml,
+				const struct wsman_call *call,
+				const char *action, const char *resource_uri)
+{
+	int rc;
+
+	rc = http_buf_printf(xml,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+		"<a:Envelope xmlns:a=\"http://www.w3.org/2003/05/soap-envelope\""
+		" xmlns:b=\"" NS_ADDRESSING "\""
+		" xmlns:c=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\""
+		" xmlns:d=\"http://schemas.xmlsoap.org/ws/2005/02/trust\""
+		" xmlns:e=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\""
+		" xmlns:f=\"http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd\""
+		"%s%s%s"
+		" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">"
+		"<a:Header><b:To>" ANONYMOUS "</b:To><b:RelatesTo>",
+		resource_uri ? " xmlns:g=\"" : "",
+		resource_uri ? resource_uri : "",
+		resource_uri ? "\"" : "");
+	rc = rc ? rc : wsman_append_escaped(xml, call->message_id);
+	rc = rc ? rc : http_buf_printf(xml,
+		"</b:RelatesTo><b:Action a:mustUnderstand=\"true\">%s</b:Action>"
+		"<b:MessageID>uuid:00000000-8086-8086-8086-%012X</b:MessageID>",
+		action, ++wsman_message_counter);
+	if (!rc && resource_uri)
+		rc = http_buf_printf(xml, "<c:ResourceURI>%s</c:ResourceURI>",
+				     resource_uri);
+	return rc ? rc : http_buf_printf(xml, "</a:Header><a:Body>");
+}
+
+static int wsman_end_envelope(struct http_buf *xml)
+{
+	return http_buf_printf(xml, "</a:Body></a:Envelope>");
+}
+
+static void wsman_format_date(char *date, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(date, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* Appends status line, headers and @xml as a chunked body to @out. */
+static int wsman_send_soap(struct http_buf *out, int status,
+			   const struct http_buf *xml, bool close)
+{
+	char date[64];
+	size_t off;
+	int rc;
+
+	wsman_format_date(date, sizeof(date));
+	rc = http_buf_printf(out,
+		"HTTP/1.1 %d %s\r\n"
+		"Date: %s\r\n"
+		SERVER_HEADER
+		"X-Frame-Options: DENY\r\n"
+		"Content-Type: application/soap+xml; charset=UTF-8\r\n"
+		"Transfer-Encoding: chunked\r\n"
+		"%s"
+		"\r\n",
+		status, http_reason(status), date,
+		close ? "Connection: close\r\n" : "");
+
+	for (off = 0; !rc && off < xml->len; off += WSMAN_CHUNK_MAX) {
+		size_t n = xml->len - off;
+
+		if (n > WSMAN_CHUNK_MAX)
+			n = WSMAN_CHUNK_MAX;
+		rc = http_buf_printf(out, "%04zX\r\n", n);
+		rc = rc ? rc : http_buf_append(out, xml->data + off, n);
+		rc = rc ? rc : http_buf_printf(out, "\r\n");
+	}
+	return rc ? rc : http_buf_printf(out, "0\r\n\r\n");
+}
+
+static int wsman_send_unauthorized(struct http_buf *out, bool close)
+{
+	static const char body[] =
+		"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n"
+		"<html><head><title>Intel&reg; Active Management Technology</title></head>"
+		"<body><h1>401 Unauthorized</h1></body></html>\n";
+	char nonce[DIGEST_NONCE_LEN + 1];
+
+	if (digest_new_nonce(nonce)) {
+		fw_log("wsman: random source failed, cannot create a nonce");
+		return http_format_error(out, 500);
+	}
+	return http_buf_printf(out,
+		"HTTP/1.1 401 Unauthorized\r\n"
+		"WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", stale=\"false\", qop=\"auth\"\r\n"
+		"Content-Type: text/html\r\n"
+		SERVER_HEADER
+		"Content-Length: %zu\r\n"
+		"%s"
+		"\r\n%s",
+		fw_state.digest_realm, nonce, sizeof(body) - 1,
+		close ? "Connection: close\r\n" : "", body);
+}
+
+/* Sends a SOAP fault with HTTP 400, as AMT does for addressing faults. */
+static int wsman_send_fault(struct http_buf *out, const struct wsman_call *call,
+			    const char *subcode, const char *reason, bool close)
+{
+	struct http_buf xml = { 0 };
+	int rc;
+
+	fw_log("wsman: fault %s for action '%s' on '%s'", subcode,
+	       call->action, call->resource_uri);
+	rc = wsman_begin_envelope(&xml, call, ACTION_FAULT, NULL);
+	rc = rc ? rc : http_buf_printf(&xml,
+		"<a:Fault><a:Code><a:Value>a:Sender</a:Value>"
+		"<a:Subcode><a:Value>b:%s</a:Value></a:Subcode></a:Code>"
+		"<a:Reason><a:Text xml:lang=\"en-US\">%s</a:Text></a:Reason>"
+		"<a:Detail></a:Detail></a:Fault>",
+		subcode, reason);
+	rc = rc ? rc : wsman_end_envelope(&xml);
+	rc = rc ? rc : wsman_send_soap(out, 400, &xml, close);
+	http_buf_free(&xml);
+	return rc;
+}
+
+static int wsman_get_general_settings(struct http_buf *out,
+				      const struct wsman_call *call, bool close)
+{
+	struct http_buf xml = { 0 };
+	int rc;
+
+	rc = wsman_begin_envelope(&xml, call, ACTION_GET_RESPONSE,
+				  URI_GENERAL_SETTINGS);
+	rc = rc ? rc : http_buf_printf(&xml,
+		"<g:AMT_GeneralSettings>"
+		"<g:AMTNetworkEnabled>1</g:AMTNetworkEnabled>"
+		"<g:DDNSPeriodicUpdateInterval>1440</g:DDNSPeriodicUpdateInterval>"
+		"<g:DDNSTTL>900</g:DDNSTTL>"
+		"<g:DDNSUpdateByDHCPServerEnabled>true</g:DDNSUpdateByDHCPServerEnabled>"
+		"<g:DDNSUpdateEnabled>false</g:DDNSUpdateEnabled>"
+		"<g:DHCPv6ConfigurationTimeout>0</g:DHCPv6ConfigurationTimeout>"
+		"<g:DigestRealm>");
+	rc = rc ? rc : wsman_append_escaped(&xml, fw_state.digest_realm);
+	rc = rc ? rc : http_buf_printf(&xml,
+		"</g:DigestRealm><g:DomainName>");
+	rc = rc ? rc : wsman_append_escaped(&xml, fw_state.dns_suffix);
+	rc = rc ? rc : http_buf_printf(&xml,
+		"</g:DomainName>"
+		"<g:ElementName>Intel(r) AMT: General Settings</g:ElementName>"
+		"<g:HostName></g:HostName>"
+		"<g:HostOSFQDN></g:HostOSFQDN>"
+		"<g:IdleWakeTimeout>65535</g:IdleWakeTimeout>"
+		"<g:InstanceID>Intel(r) AMT: General Settings</g:InstanceID>"
+		"<g:NetworkInterfaceEnabled>true</g:NetworkInterfaceEnabled>"
+		"<g:PingResponseEnabled>true</g:PingResponseEnabled>"
+		"<g:PowerSource>0</g:PowerSource>"
+		"<g:PreferredAddressFamily>0</g:PreferredAddressFamily>"
+		"<g:PresenceNotificationInterval>0</g:PresenceNotificationInterval>"
+		"<g:PrivacyLevel>0</g:PrivacyLevel>"
+		"<g:RmcpPingResponseEnabled>true</g:RmcpPingResponseEnabled>"
+		"<g:SharedFQDN>true</g:SharedFQDN>"
+		"<g:ThunderboltDockEnabled>0</g:ThunderboltDockEnabled>"
+		"<g:WsmanOnlyMode>false</g:WsmanOnlyMode>"
+		"</g:AMT_GeneralSettings>");
+	rc = rc ? rc : wsman_end_envelope(&xml);
+	rc = rc ? rc : wsman_send_soap(out, 200, &xml, close);
+	http_buf_free(&xml);
+	return rc;
+}
+
+/* Runs Setup on the firmware state and returns its ReturnValue. */
+static enum setup_return wsman_run_setup(const char *body)
+{
+	char type[16];
+	char password[64];
+	size_t i;
+
+	if (fw_state.provisioning_state != 0) {
+		fw_log("wsman: Setup rejected, provisioning state is %u",
+		       fw_state.provisioning_state);
+		return SETUP_INVALID_STATE;
+	}
+	if (wsman_element_text(body, "NetAdminPassEncryptionType", type,
+			       sizeof(type)) || strcmp(type, "2")) {
+		fw_log("wsman: Setup rejected, NetAdminPassEncryptionType must be 2 (HTTP digest MD5)");
+		return SETUP_INVALID_PARAM;
+	}
+	if (wsman_element_text(body, "NetworkAdminPassword", password,
+			       sizeof(password)) || strlen(password) != 32) {
+		fw_log("wsman: Setup rejected, NetworkAdminPassword must be 32 hex digits");
+		return SETUP_INVALID_PARAM;
+	}
+	for (i = 0; i < 32; i++) {
+		if (!isxdigit((unsigned char)password[i])) {
+			fw_log("wsman: Setup rejected, NetworkAdminPassword must be 32 hex digits");
+			return SETUP_INVALID_PARAM;
+		}
+		password[i] = (char)tolower((unsigned char)password[i]);
+	}
+
+	memcpy(fw_state.admin_digest, password, 33);
+	fw_state.control_mode = 1;
+	fw_state.provisioning_state = 2;
+	fw_log("wsman: Setup done, control mode is now client control mode");
+	return SETUP_SUCCESS;
+}
+
+static int wsman_setup(struct http_buf *out, const struct wsman_call *call,
+		       const char *body, bool close)
+{
+	struct http_buf xml = { 0 };
+	enum setup_return ret = wsman_run_setup(body);
+	int rc;
+
+	rc = wsman_begin_envelope(&xml, call, ACTION_SETUP_RESPONSE,
+				  URI_HOST_SETUP);
+	rc = rc ? rc : http_buf_printf(&xml,
+		"<g:Setup_OUTPUT><g:ReturnValue>%d</g:ReturnValue></g:Setup_OUTPUT>",
+		(int)ret);
+	rc = rc ? rc : wsman_end_envelope(&xml);
+	rc = rc ? rc : wsman_send_soap(out, 200, &xml, close);
+	http_buf_free(&xml);
+	return rc;
+}
+
+static int wsman_dispatch(struct http_buf *out, const struct http_request *req,
+			  bool close)
+{
+	struct wsman_call call = { 0 };
+	const char *body = req->body ? req->body : "";
+
+	if (wsman_element_text(body, "Action", call.action,
+			       sizeof(call.action)) ||
+	    wsman_element_text(body, "ResourceURI", call.resource_uri,
+				sizeof(call.resource_uri)) ||
+	    wsman_element_text(body, "MessageID", call.message_id,
+				sizeof(call.message_id)))
+		return wsman_send_fault(out, &call,
+			"InvalidMessageInformationHeader",
+			"A message information header is missing or invalid.",
+			close);
+
+	if (!strcmp(call.resource_uri, URI_GENERAL_SETTINGS)) {
+		if (!strcmp(call.action, ACTION_GET))
+			return wsman_get_general_settings(out, &call, close);
+	} else if (!strcmp(call.resource_uri, URI_HOST_SETUP)) {
+		if (!strcmp(call.action, ACTION_SETUP))
+			return wsman_setup(out, &call, body, close);
+	} else {
+		return wsman_send_fault(out, &call, "DestinationUnreachable",
+			"No route can be determined to reach the destination role defined by the WS-Addressing To.",
+			close);
+	}
+	return wsman_send_fault(out, &call, "ActionNotSupported",
+		"The action is not supported by the service.", close);
+}
+
+int wsman_handle(const struct http_request *req, struct http_buf *out,
+		 bool *close_after)
+{
+	bool close = http_request_wants_close(req);
+
+	*close_after = close;
+	if (strcmp(req->target, "/wsman")) {
+		fw_log("wsman: %s %s: not found, only /wsman exists",
+		       req->method, req->target);
+		*close_after = true;
+		return http_format_error(out, 404);
+	}
+	if (strcmp(req->method, "POST")) {
+		fw_log("wsman: %s /wsman: method not allowed, only POST",
+		       req->method);
+		*close_after = true;
+		return http_format_error(out, 405);
+	}
+	if (!digest_check(http_request_header(req, "Authorization"),
+			  req->method, req->target))
+		return wsman_send_unauthorized(out, close);
+	return wsman_dispatch(out, req, close);
+}
