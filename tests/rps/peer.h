@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rps-peer: a test stand-in for the Remote Provisioning Server (RPS). It
+ * accepts one WebSocket session at a time on 127.0.0.1 and drives a client
+ * control mode (CCM) activation through the client's WS-Man relay.
+ */
+#ifndef RPS_PEER_H
+#define RPS_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PEER_MAX_PROFILES	8
+#define PEER_NAME_MAX		64
+#define PEER_PASSWORD_MAX	128
+
+/* RPS gives each AMT call 12 s by default; the peer uses the same bound. */
+#define PEER_MESSAGE_TIMEOUT_MS	12000
+#define PEER_SESSION_TIMEOUT_MS	60000
+/* RPS limits a client message to 100 KiB. */
+#define PEER_MAX_MESSAGE	(100 * 1024)
+
+struct peer_profile {
+	char name[PEER_NAME_MAX];
+	char password[PEER_PASSWORD_MAX];
+};
+
+struct peer_config {
+	unsigned int port;
+	const char *cert_file;
+	const char *key_file;
+	const char *log_file;
+	const char *ready_file;
+	struct peer_profile profiles[PEER_MAX_PROFILES];
+	unsigned int profile_count;
+	bool once;
+	bool heartbeat;
+	unsigned int accept_timeout_s;	/* 0: wait for a client forever */
+};
+
+/* log.c */
+int log_open(const char *path);
+void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Milliseconds of CLOCK_MONOTONIC, for deadlines. */
+int64_t now_ms(void);
+
+/* codec.c: base64 and MD5 through OpenSSL. */
+char *base64_encode(const void *data, size_t len);
+/* Returns a NUL-terminated buffer and its length in @out_len, or NULL. */
+char *base64_decode(const char *text, size_t *out_len);
+void md5_hex(const void *data, size_t len, char out[33]);
+void random_hex(char *out, size_t bytes);
+
+struct ws_conn;
+
+/* session.c: runs one RPS session on an accepted WebSocket connection. */
+bool session_run(struct ws_conn *ws, const struct peer_config *cfg,
+		 unsigned int id, int64_t deadline);
+
+#endif /* RPS_PEER_H */

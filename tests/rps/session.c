@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One RPS session: validate the activation request, then drive AMT
+ * through the client's relay the way RPS does for client control mode:
+ * AMT_GeneralSettings Get (for the digest realm), then
+ * IPS_HostBasedSetupService Setup, then a Get as "admin" to confirm the
+ * new password, then "success".
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "envelope.h"
+#include "peer.h"
+#include "ws.h"
+#include "wsman.h"
+
+/* RPS stops after this many 401 replies in a row. */
+#define MAX_UNAUTHORIZED 3
+
+struct session {
+	struct ws_conn *ws;
+	const struct peer_config *cfg;
+	unsigned int id;
+	int64_t deadline;
+	struct activation act;
+	struct digest_challenge challenge;
+	int have_challenge;
+	unsigned int message_id;
+	char error[512];
+};
+
+static int64_t step_deadline(const struct session *s)
+{
+	int64_t step = now_ms() + PEER_MESSAGE_TIMEOUT_MS;
+
+	return step < s->deadline ? step : s->deadline;
+}
+
+static int send_envelope(struct session *s, const char *method,
+			 const char *status, const char *message,
+			 const char *payload_b64)
+{
+	char *text = envelope_build(method, status, message, payload_b64);
+	int rc;
+
+	if (!text)
+		return -1;
+	rc = ws_send_text(s->ws, text, step_deadline(s));
+	free(text);
+	if (rc < 0)
+		log_msg("session %u: sending \"%s\" failed", s->id, method);
+	return rc;
+}
+
+/* Receives the next client message; sets s->error on failure. */
+static char *recv_text(struct session *s, const char *waiting_for)
+{
+	int timed_out;
+	struct ws_message *m = ws_recv_text(s->ws, step_deadline(s), &timed_out);
+	char *text;
+
+	if (!m) {
+		snprintf(s->error, sizeof(s->error), "%s waiting for %s",
+			 timed_out ? "timed out" : "client closed the connection",
+			 waiting_for);
+		return NULL;
+	}
+	text = malloc(m->len + 1);
+	if (text)
+		memcpy(text, m->text, m->len + 1);
+	free(m);
+	return text;
+}
+
+/*
+ * Receives a message with method @want and returns its decoded payload
+ * (to free(), possibly empty). Returns NULL with s->error set otherwise.
+ */
+static char *expect_method(struct session *s, const char *want, size_t *len)
+{
+	char method[64];
+	char *payload = NULL;
+	char *text = recv_text(s, want);
+	char reason[256];
+
+	if (!text)
+		return NULL;
+	if (envelope_parse(text, method, sizeof(method), &payload, len,
+			   reason, sizeof(reason)) < 0) {
+		snprintf(s->error, sizeof(s->error), "invalid \"%s\" message: %s",
+			 want, reason);
+		free(text);
+		return NULL;
+	}
+	free(text);
+	if (strcmp(method, want) != 0) {
+		snprintf(s->error, sizeof(s->error),
+			 "expected method \"%s\" but the client sent \"%.40s\"",
+			 want, method);
+		free(payload);
+		return NULL;
+	}
+	if (!payload)
+		payload = calloc(1, 1);
+	return payload;
+}
+
+/*
+ * Relays one WS-Man call and waits for a 200 reply, answering digest
+ * challenges with @username and @password. Returns 0 and fills @resp,
+ * or -1 with s->error set.
+ */
+static int wsman_call(struct session *s, const char *what, const char *xml,
+		      const char *username, const char *password,
+		      struct http_response *resp)
+{
+	unsigned int unauthorized = 0;
+
+	for (;;) {
+		char authorization[768];
+		char reason[256];
+		char *request;
+		char *encoded;
+		char *raw;
+		size_t raw_len;
+		int rc;
+
+		if (s->have_challenge &&
+		    digest_authorization(&s->challenge, username, password,
+					 authorization, sizeof(authorization)) < 0) {
+			snprintf(s->error, sizeof(s->error),
+				 "AMT digest challenge offers qop \"%.40s\" without \"auth\"",
+				 s->challenge.qop);
+			return -1;
+		}
+		request = wsman_http_request(s->act.uuid,
+					     s->have_challenge ? authorization : NULL,
+					     xml);
+		explicit_bzero(authorization, sizeof(authorization));
+		encoded = request ? base64_encode(request, strlen(request)) : NULL;
+		free(request);
+		if (!encoded) {
+			snprintf(s->error, sizeof(s->error), "out of memory");
+			return -1;
+		}
+		log_msg("session %u: wsman %s (%s as %s)", s->id, what,
+			s->have_challenge ? "digest auth" : "no auth", username);
+		rc = send_envelope(s, "wsman", "ok", "ok", encoded);
+		free(encoded);
+		if (rc < 0) {
+			snprintf(s->error, sizeof(s->error),
+				 "sending the %s request to the client failed", what);
+			return -1;
+		}
+
+		raw = expect_method(s, "response", &raw_len);
+		if (!raw)
+			return -1;
+		rc = http_response_parse(raw, raw_len, resp, reason, sizeof(reason));
+		free(raw);
+		if (rc < 0) {
+			snprintf(s->error, sizeof(s->error),
+				 "%s: invalid AMT response: %s", what, reason);
+			return -1;
+		}
+		log_msg("session %u: %s returned HTTP %d", s->id, what, resp->status);
+		if (resp->status == 200)
+			return 0;
+		if (resp->status != 401) {
+			snprintf(s->error, sizeof(s->error),
+				 "%s failed: AMT returned HTTP %d", what, resp->status);
+			http_response_free(resp);
+			return -1;
+		}
+
+		unauthorized++;
+		rc = digest_parse(resp->www_authenticate, &s->challenge);
+		http_response_free(resp);
+		if (rc < 0) {
+			snprintf(s->error, sizeof(s->error),
+				 "%s: HTTP 401 without a valid Digest WWW-Authenticate header",
+				 what);
+			s->have_challenge = 0;
+			return -1;
+		}
+		s->have_challenge = 1;
+		if (unauthorized >= MAX_UNAUTHORIZED) {
+			snprintf(s->error, sizeof(s->error),
+				 "%s failed: AMT rejected the credentials of %s %u times in a row",
+				 what, username, unauthorized);
+			return -1;
+		}
+	}
+}
+
+/* The realm is "Digest:" and 32 hex digits (RPS's isDigestRealmValid). */
+static int realm_valid(const char *realm)
+{
+	size_t i;
+
+	if (strncmp(realm, "Digest:", 7) != 0 || strlen(realm) != 39)
+		return 0;
+	for (i = 7; i < 39; i++)
+		if (!isxdigit((unsigned char)realm[i]))
+			return 0;
+	return 1;
+}
+
+static int get_general_settings(struct session *s, const char *username,
+				 const char *password, char *realm,
+				 size_t realm_size)
+{
+	struct http_response resp;
+	char *xml = wsman_general_settings_get(s->message_id++);
+	int rc;
+
+	if (!xml)
+		return -1;
+	rc = wsman_call(s, "AMT_GeneralSettings Get", xml, username, password,
+			&resp);
+	free(xml);
+	if (rc < 0)
+		return -1;
+	rc = xml_element_text(resp.body, "DigestRealm", realm, realm_size);
+	http_response_free(&resp);
+	if (rc < 0 || !realm_valid(realm)) {
+		snprintf(s->error, sizeof(s->error),
+			 "AMT_GeneralSettings has no valid DigestRealm (expected \"Digest:\" and 32 hex digits)");
+		return -1;
+	}
+	return 0;
+}
+
+static int host_setup(struct session *s, const char *realm)
+{
+	struct http_response resp;
+	char secret[256];
+	char admin_digest[33];
+	char value[32];
+	char *xml;
+	int n;
+	int rc;
+
+	n = snprintf(secret, sizeof(secret), "admin:%s:%s", realm,
+		     s->act.matched->password);
+	md5_hex(secret, (size_t)n, admin_digest);
+	explicit_bzero(secret, sizeof(secret));
+	xml = wsman_host_setup(s->message_id++, admin_digest);
+	explicit_bzero(admin_digest, sizeof(admin_digest));
+	if (!xml)
+		return -1;
+	rc = wsman_call(s, "IPS_HostBasedSetupService Setup", xml,
+			s->act.username, s->act.password, &resp);
+	explicit_bzero(xml, strlen(xml));
+	free(xml);
+	if (rc < 0)
+		return -1;
+	rc = xml_element_text(resp.body, "ReturnValue", value, sizeof(value));
+	http_response_free(&resp);
+	if (rc < 0) {
+		snprintf(s->error, sizeof(s->error),
+			 "Setup response has no ReturnValue");
+		return -1;
+	}
+	if (strcmp(value, "0") != 0) {
+		snprintf(s->error, sizeof(s->error),
+			 "Device %s activation failed: Setup returned %.20s",
+			 s->act.uuid, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int heartbeat(struct session *s)
+{
+	char *payload;
+	size_t len;
+
+	log_msg("session %u: heartbeat_request", s->id);
+	if (send_envelope(s, "heartbeat_request", "ok", "", NULL) < 0) {
+		snprintf(s->error, sizeof(s->error), "sending heartbeat_request failed");
+		return -1;
+	}
+	payload = expect_method(s, "heartbeat_response", &len);
+	if (!payload)
+		return -1;
+	free(payload);
+	log_msg("session %u: heartbeat_response received", s->id);
+	return 0;
+}
+
+static int activate_ccm(struct session *s)
+{
+	char realm[64];
+
+	if (get_general_settings(s, s->act.username, s->act.password,
+				 realm, sizeof(realm)) < 0)
+		return -1;
+	log_msg("session %u: digest realm %s", s->id, realm);
+	if (s->cfg->heartbeat && heartbeat(s) < 0)
+		return -1;
+	if (host_setup(s, realm) < 0)
+		return -1;
+	log_msg("session %u: Setup returned 0", s->id);
+
+	/* From now on AMT accepts only "admin" with the profile password. */
+	return get_general_settings(s, "admin", s->act.matched->password,
+				    realm, sizeof(realm));
+}
+
+/*
+ * A device already in CCM: RPS requires the AMT password in the payload
+ * to match the profile's, then goes on with configuration as "admin".
+ */
+static int check_activated(struct session *s)
+{
+	char realm[64];
+
+	if (strcmp(s->act.password, s->act.matched->password) != 0) {
+		snprintf(s->error, sizeof(s->error),
+			 "Device %s is in client control mode and its AMT password does not match profile %s",
+			 s->act.uuid, s->act.profile);
+		return -1;
+	}
+	return get_general_settings(s, "admin", s->act.matched->password,
+				    realm, sizeof(realm));
+}
+
+static void send_error(struct session *s)
+{
+	char *message = status_message(s->error, "None");
+
+	log_msg("session %u: error: %s", s->id, s->error);
+	if (message)
+		send_envelope(s, "error", "failed", message, NULL);
+	free(message);
+}
+
+bool session_run(struct ws_conn *ws, const struct peer_config *cfg,
+		 unsigned int id, int64_t deadline)
+{
+	struct session s = {
+		.ws = ws,
+		.cfg = cfg,
+		.id = id,
+		.deadline = deadline,
+	};
+	char *message;
+	char *text;
+	int rc;
+
+	text = recv_text(&s, "the activation request");
+	if (!text) {
+		log_msg("session %u: %s", id, s.error);
+		return false;
+	}
+	rc = activation_parse(text, cfg, &s.act, s.error, sizeof(s.error));
+	free(text);
+	if (rc < 0) {
+		send_error(&s);
+		goto out;
+	}
+	log_msg("session %u: activate uuid %s profile %s ver %s build %s currentMode %d user %s",
+		id, s.act.uuid, s.act.profile, s.act.ver, s.act.build,
+		s.act.current_mode, s.act.username);
+
+	if (s.act.current_mode == 0)
+		rc = activate_ccm(&s);
+	else
+		rc = check_activated(&s);
+	if (rc < 0) {
+		send_error(&s);
+		goto out;
+	}
+
+	message = status_message(s.act.current_mode == 0 ?
+				 "Client control mode" :
+				 "already enabled in client mode.",
+				 "Not configured");
+	rc = message ? send_envelope(&s, "success", "success", message, NULL) : -1;
+	free(message);
+	if (rc == 0)
+		log_msg("session %u: success: device %s in client control mode",
+			id, s.act.uuid);
+out:
+	explicit_bzero(&s.act, sizeof(s.act));
+	ws_close(ws, 1000, "", now_ms() + 2000);
+	return rc == 0;
+}
