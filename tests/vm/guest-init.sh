@@ -1,0 +1,256 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# /init of the test VM (busybox sh). Loads mei.ko, mesim.ko and
+# vpro_heci.ko, then runs the mode tests/vm/run.sh chose in
+# /etc/vpro-vm/config: every suite of /etc/vpro-vm/suites (check) or the
+# demonstration (run). Results go to the console and to /dev/ttyS1, which
+# the host reads as results.log. Ends with poweroff in every case.
+
+export PATH=/usr/lib/vpro/tests:/usr/bin:/usr/sbin:/bin:/sbin
+export HOME=/root
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /dev/shm
+mount -t debugfs debugfs /sys/kernel/debug
+ip link set lo up
+
+. /etc/vpro-vm/config
+
+exec 3>/dev/ttyS1
+# Prints a line to the console and to the results port.
+say() {
+	echo "$*"
+	echo "$*" >&3
+}
+
+# Prints file $2 with prefix $1 on every line, to both outputs.
+say_file() {
+	sed "s/^/$1/" "$2" | tee /proc/self/fd/3
+}
+
+tests=0
+passed=0
+failed=0
+
+# Records one TAP result: $1 is the exit status, the rest the description.
+result() {
+	rc=$1
+	shift
+	tests=$((tests + 1))
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+		say "ok $tests - $*"
+	else
+		failed=$((failed + 1))
+		say "not ok $tests - $*"
+	fi
+}
+
+mesim_loaded() {
+	[ -d /sys/module/mesim ]
+}
+
+# Starts fwsim for SKU $1 and waits up to 20 s for its ready file and, when
+# mesim is loaded, for /dev/mei0. Sets fwsim_pid. Returns non-zero when
+# fwsim is missing, exited, or did not get ready in time.
+start_fwsim() {
+	fwsim_pid=
+	rm -f /run/fwsim.ready /tmp/fwsim.log
+	if ! command -v fwsim >/dev/null; then
+		echo "fwsim not found in the guest" >/tmp/fwsim.log
+		return 1
+	fi
+	fwsim --sku "$1" --ready-file /run/fwsim.ready </dev/null >/tmp/fwsim.log 2>&1 &
+	fwsim_pid=$!
+	i=0
+	while [ $i -lt 200 ]; do
+		if [ -e /run/fwsim.ready ] && { ! mesim_loaded || [ -e /dev/mei0 ]; }; then
+			return 0
+		fi
+		if ! kill -0 "$fwsim_pid" 2>/dev/null; then
+			wait "$fwsim_pid"
+			echo "fwsim exited with status $? before it was ready" >>/tmp/fwsim.log
+			fwsim_pid=
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "fwsim not ready after 20 s (ready file or /dev/mei0 missing)" >>/tmp/fwsim.log
+	return 1
+}
+
+# Stops fwsim with SIGTERM (SIGKILL after 10 s) and waits for /dev/mei0 to
+# go away, so the next suite starts on a fresh MEI device. Returns
+# non-zero unless fwsim exited with status 0.
+stop_fwsim() {
+	[ -n "$fwsim_pid" ] || return 1
+	kill -TERM "$fwsim_pid" 2>/dev/null
+	i=0
+	while kill -0 "$fwsim_pid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$fwsim_pid" 2>/dev/null; then
+		echo "fwsim ignored SIGTERM for 10 s: killed" >>/tmp/fwsim.log
+		kill -KILL "$fwsim_pid"
+		wait "$fwsim_pid"
+		fwsim_pid=
+		return 1
+	fi
+	wait "$fwsim_pid"
+	fw_rc=$?
+	fwsim_pid=
+	i=0
+	while mesim_loaded && [ -e /dev/mei0 ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ "$fw_rc" -ne 0 ]; then
+		echo "fwsim exited with status $fw_rc" >>/tmp/fwsim.log
+		return 1
+	fi
+	return 0
+}
+
+load_modules() {
+	for module in $VM_MODULES; do
+		if insmod "/lib/modules/vpro/$module.ko" >/tmp/insmod.log 2>&1; then
+			result 0 "insmod $module.ko"
+		else
+			result 1 "insmod $module.ko"
+			say_file '# ' /tmp/insmod.log
+		fi
+	done
+}
+
+# Runs one suite line: SKU COMMAND [ARGS...].
+run_suite() {
+	suite_sku=$1
+	shift
+	name="$suite_sku $*"
+	if ! start_fwsim "$suite_sku"; then
+		result 1 "$name"
+		say_file '# fwsim: ' /tmp/fwsim.log
+		stop_fwsim
+		return
+	fi
+
+	VPRO_SKU=$suite_sku timeout -s TERM -k 5 "$VM_SUITE_TIMEOUT" "$@" </dev/null >/tmp/suite.log 2>&1
+	rc=$?
+	# busybox timeout exits with the child's signal status, 128 + signal.
+	if [ $rc -eq 143 ] || [ $rc -eq 137 ]; then
+		echo "suite killed: no exit after $VM_SUITE_TIMEOUT s" >>/tmp/suite.log
+	fi
+	stop_fwsim || rc=1
+
+	result $rc "$name"
+	say_file '# ' /tmp/suite.log
+	if [ $rc -ne 0 ]; then
+		say_file '# fwsim: ' /tmp/fwsim.log
+	fi
+}
+
+run_check() {
+	say "TAP version 13"
+	load_modules
+	while read -r line; do
+		case $line in '' | '#'*) continue ;; esac
+		# Word splitting of $line is wanted: SKU COMMAND ARGS.
+		# shellcheck disable=SC2086
+		run_suite $line
+	done </etc/vpro-vm/suites
+	say "1..$tests"
+}
+
+# Prints the step $* and runs it; a failing step fails the demonstration.
+step() {
+	say "\$ $*"
+	"$@" </dev/null >/tmp/step.log 2>&1
+	rc=$?
+	say_file '' /tmp/step.log
+	if [ $rc -ne 0 ]; then
+		say "(exit status $rc)"
+		run_status=1
+	fi
+}
+
+show_capability() {
+	if [ -e /sys/class/vpro/vpro0/capability ]; then
+		step cat /sys/class/vpro/vpro0/capability
+	else
+		say "/sys/class/vpro/vpro0 does not exist: vpro_heci bound no AMTHI client (no out-of-band management)"
+	fi
+}
+
+# NOTE: the rps-peer options used here follow struct peer_config in
+# tests/rps/peer.h; update them if its command line differs.
+start_rps_peer() {
+	rm -f /run/rps.ready
+	rps-peer --port 8443 --cert /etc/vpro-vm/certs/server.pem \
+		--key /etc/vpro-vm/certs/server.key \
+		--profile ccm-profile:P@ssw0rd-vm --ready-file /run/rps.ready \
+		--once </dev/null >/tmp/rps.log 2>&1 &
+	rps_pid=$!
+	i=0
+	while [ ! -e /run/rps.ready ] && [ $i -lt 100 ]; do
+		kill -0 "$rps_pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e /run/rps.ready ]
+}
+
+run_demo() {
+	run_status=0
+	say "==== vpro-vm run begin (SKU $VM_SKU)"
+	load_modules
+	if start_fwsim "$VM_SKU"; then
+		show_capability
+		step vproctl info
+		if [ "$VM_SKU" != none ]; then
+			if start_rps_peer; then
+				step vproctl activate -u wss://127.0.0.1:8443/activate \
+					--profile ccm-profile --ca /etc/vpro-vm/certs/ca.pem
+				step vproctl info
+				show_capability
+			else
+				say "RPS test peer did not start:"
+				run_status=1
+			fi
+			kill -TERM "$rps_pid" 2>/dev/null
+			wait "$rps_pid"
+			say_file '# rps-peer: ' /tmp/rps.log
+		fi
+	else
+		say "fwsim did not start:"
+		say_file '# fwsim: ' /tmp/fwsim.log
+		run_status=1
+	fi
+	stop_fwsim || run_status=1
+	[ $failed -eq 0 ] || run_status=1
+	say "==== vpro-vm run end status=$run_status"
+}
+
+case $VM_MODE in
+check) run_check ;;
+run) run_demo ;;
+*) say "unknown VM_MODE '$VM_MODE' in /etc/vpro-vm/config" ;;
+esac
+say "$passed passed, $failed failed"
+
+# The host scans this dump too, in case console output interleaved.
+say "tainted: $(cat /proc/sys/kernel/tainted)"
+say "==== vpro-vm dmesg begin"
+dmesg >/tmp/dmesg.log
+say_file '' /tmp/dmesg.log >/dev/null
+say "==== vpro-vm dmesg end"
+sync
+poweroff -f

@@ -1,0 +1,188 @@
+# SPDX-License-Identifier: MIT
+#
+# Functions for tests/vm/run.sh: building, packing the initramfs and
+# judging the guest's output. Sourced, not run.
+
+# Runs kbuild against headers dir $1 with the remaining arguments.
+# Debian's headers Makefile is one line, `include /usr/src/...-common/Makefile`;
+# in a tree unpacked by fetch-kernel.sh that absolute path does not exist,
+# so the -common Makefile next to KDIR is used instead. kbuild takes its
+# source tree from that Makefile's directory and its object tree from KDIR.
+kbuild() {
+	local kdir=$1 inc alt makefile
+	shift
+	makefile=$kdir/Makefile
+	inc=$(sed -n 's/^include //p' "$makefile")
+	alt=$kdir/../$(basename "$(dirname "$inc")")/Makefile
+	if [ -n "$inc" ] && [ ! -f "$inc" ] && [ -f "$alt" ]; then
+		makefile=$(realpath "$alt")
+	fi
+	make -j2 -C "$kdir" -f "$makefile" "$@"
+}
+
+# Copies the source tree $1 to $2 without build/, .git and build outputs.
+# Existing files are overwritten with their original times, so an
+# unchanged source file is not rebuilt.
+copy_tree() {
+	mkdir -p "$2"
+	tar -C "$1" --exclude=./build --exclude=./.git \
+		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+		--exclude='.*.cmd' --exclude=Module.symvers --exclude=modules.order \
+		-cf - . | tar -C "$2" -xf -
+}
+
+# Runs one build command, logging to file $2. Prints the log and fails
+# when the command fails or the compiler printed a warning, because the
+# project builds warning-free.
+build_step() {
+	local name=$1 logfile=$2
+	shift 2
+	log "building $name"
+	if ! "$@" >"$logfile" 2>&1; then
+		cat "$logfile" >&2
+		log "error: building $name failed (log: $logfile)"
+		return 1
+	fi
+	if grep -q 'warning:' "$logfile"; then
+		grep -B2 -A2 'warning:' "$logfile" >&2
+		log "error: building $name printed compiler warnings (log: $logfile)"
+		return 1
+	fi
+}
+
+# Creates the directory layout, busybox with its applet links, and the
+# few /etc files that glibc and OpenSSL look for.
+make_base_root() {
+	local root=$1 applet
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,run,tmp,root,var/log}
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+	done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+	echo 'root:x:0:' >"$root/etc/group"
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$root/etc/hosts"
+	echo 'hosts: files' >"$root/etc/nsswitch.conf"
+	mkdir -p "$root/etc/ssl/certs"
+	cp /etc/ssl/openssl.cnf "$root/etc/ssl/"
+	cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
+}
+
+# Copies mei.ko from the kernel's module tree to $2, uncompressed because
+# busybox insmod reads plain ELF only (6.12 ships it xz-compressed).
+install_mei_ko() {
+	local dir=$1/kernel/drivers/misc/mei
+	if [ -f "$dir/mei.ko" ]; then
+		cp "$dir/mei.ko" "$2"
+	elif [ -f "$dir/mei.ko.xz" ]; then
+		xz -dc "$dir/mei.ko.xz" >"$2"
+	elif [ -f "$dir/mei.ko.zst" ]; then
+		zstd -q -dc "$dir/mei.ko.zst" >"$2"
+	else
+		die "mei.ko not found in $dir"
+	fi
+}
+
+# Copies program $2 into directory $3 of root $1, with every shared
+# library ldd lists for it (including the dynamic loader) at the same path.
+add_program() {
+	local root=$1 prog=$2 dest=$3 lib
+	[ -f "$prog" ] || die "program $prog not found"
+	mkdir -p "$root$dest"
+	cp -L "$prog" "$root$dest/"
+	# Scripts and static programs have no libraries to copy.
+	if ! ldd "$prog" >/dev/null 2>&1; then
+		return 0
+	fi
+	for lib in $(ldd "$prog" | grep -o '/[^ ]*'); do
+		[ -f "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"; }
+	done
+}
+
+# Creates, once per kernel build dir, a test CA and a server certificate
+# for 127.0.0.1 and localhost, and copies them to the guest's
+# /etc/vpro-vm/certs: ca.pem, server.pem, server.key. The RPS test peer
+# serves wss:// with them and vproctl trusts ca.pem (--ca).
+add_rps_certs() {
+	local root=$1 dir=$2
+	if [ ! -f "$dir/server.pem" ]; then
+		mkdir -p "$dir"
+		openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
+			-subj '/CN=vpro_heci test CA' -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+		openssl req -newkey rsa:2048 -nodes -subj '/CN=localhost' \
+			-keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/san.ext"
+		openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+			-CAcreateserial -days 3650 -extfile "$dir/san.ext" -out "$dir/server.pem" 2>/dev/null
+	fi
+	mkdir -p "$root/etc/vpro-vm/certs"
+	cp "$dir/ca.pem" "$dir/server.pem" "$dir/server.key" "$root/etc/vpro-vm/certs/"
+}
+
+# Prints the names of the taint flags set in taint mask $1, except O
+# (out-of-tree module, bit 12) and E (unsigned module, bit 13), which
+# every test module sets.
+bad_taint_flags() {
+	local mask=$1 bit flags='' letters='PFSRMBUDAWCIOELKXTN'
+	for bit in $(seq 0 18); do
+		[ "$bit" -eq 12 ] || [ "$bit" -eq 13 ] && continue
+		if [ $(((mask >> bit) & 1)) -eq 1 ]; then
+			flags="$flags${letters:$bit:1}"
+		fi
+	done
+	echo "$flags"
+}
+
+# Judges one guest run from the console log $2 and the results port log
+# $3, prints the TAP (mode check) or the demonstration output (mode run),
+# and returns non-zero on any failure.
+check_guest() {
+	local mode=$1 console=$2 results=$3 clean status=0 pattern taint bad
+	clean=$results.txt
+	tr -d '\r' <"$results" >"$clean" 2>/dev/null || : >"$clean"
+
+	if [ "$mode" = check ]; then
+		grep -E '^(TAP version|ok |not ok |1\.\.|#|[0-9]+ passed, [0-9]+ failed$)' "$clean" |
+			sed -n '/^==== vpro-vm dmesg begin/q;p' || true
+		if grep -q '^not ok ' "$clean"; then
+			log "FAIL: guest suites failed:"
+			grep '^not ok ' "$clean" >&2
+			status=1
+		fi
+		if ! grep -Eq '^1\.\.[0-9]+$' "$clean"; then
+			log "FAIL: no TAP plan from the guest: it crashed or timed out (see build/$kver/guest.log)"
+			status=1
+		fi
+	else
+		sed -n '/^==== vpro-vm run begin/,/^==== vpro-vm run end/p' "$clean"
+		if ! grep -q '^==== vpro-vm run end status=0' "$clean"; then
+			log "FAIL: the demonstration did not finish with status 0"
+			status=1
+		fi
+	fi
+	if ! grep -Eq '^[0-9]+ passed, [0-9]+ failed$' "$clean"; then
+		log "FAIL: no summary line from the guest: it crashed or timed out (see build/$kver/guest.log)"
+		status=1
+	fi
+
+	# Only kernel lines (with a printk timestamp) count, so a test that
+	# prints one of these words does not fail the run.
+	pattern='^\[ *[0-9]+\.[0-9]+\].*(BUG:|WARNING:|Oops|refcount_t|general protection)'
+	if tr -d '\r' <"$console" | cat - "$clean" | grep -E "$pattern" >"$results.kernel-errors"; then
+		log "FAIL: the guest kernel log reports errors:"
+		sort -u "$results.kernel-errors" >&2
+		status=1
+	fi
+	taint=$(sed -n 's/^tainted: \([0-9][0-9]*\)$/\1/p' "$clean" | tail -n 1)
+	if [ -z "$taint" ]; then
+		log "FAIL: the guest did not report its taint mask"
+		status=1
+	else
+		bad=$(bad_taint_flags "$taint")
+		if [ -n "$bad" ]; then
+			log "FAIL: guest kernel tainted with flags '$bad' (mask $taint); only O and E are expected"
+			status=1
+		fi
+	fi
+	return $status
+}
