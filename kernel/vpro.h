@@ -72,8 +72,8 @@ struct vpro {
 	struct mei_cl_device *amthi;
 	struct mei_cl_device *lme;
 	struct device *dev;
-	struct mutex lock;
-	struct mutex query_lock;
+	struct mutex lock;		/* protects info, status, reason */
+	struct mutex query_lock;	/* serialises AMTHI queries */
 	struct vpro_info info;
 	enum vpro_activation_status status;
 	char status_reason[VPRO_STATUS_REASON_MAX + 1];
