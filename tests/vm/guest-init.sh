@@ -148,6 +148,8 @@ run_suite() {
 	# busybox timeout exits with the child's signal status, 128 + signal.
 	if [ $rc -eq 143 ] || [ $rc -eq 137 ]; then
 		echo "suite killed: no exit after $VM_SUITE_TIMEOUT s" >>/tmp/suite.log
+	elif [ $rc -eq 4 ]; then
+		echo "suite exited 4 (kselftest skip): a skip counts as a failure" >>/tmp/suite.log
 	fi
 	stop_fwsim || rc=1
 
