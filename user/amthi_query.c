@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "amthi_query.h"
+#include "exit_codes.h"
+
+int amthi_call(struct heci *heci, uint32_t command, const void *body,
+	       uint32_t body_len, uint8_t *buf, size_t size,
+	       const uint8_t **payload, size_t *payload_len)
+{
+	uint8_t req[AMTHI_HEADER_LEN + 64];
+	uint32_t status;
+	long len;
+	int ret;
+
+	ret = amthi_encode_request(req, sizeof(req), command, body, body_len);
+	if (ret < 0)
+		return ret;
+
+	len = heci_transact(heci, req, (size_t)ret, buf, size,
+			    AMTHI_REPLY_TIMEOUT_MS);
+	if (len < 0)
+		return (int)len;
+
+	ret = amthi_parse_response(buf, (size_t)len, command, &status,
+				   payload, payload_len);
+	if (ret < 0)
+		return ret;
+	if (status != AMTHI_STATUS_SUCCESS)
+		return (int)status;
+	return 0;
+}
+
+static void query_cert_hashes(struct heci *heci, uint8_t *buf, size_t size,
+			      struct amt_snapshot *snap)
+{
+	uint32_t handles[AMTHI_MAX_HASH_HANDLES];
+	const uint8_t *p;
+	uint32_t count, i;
+	size_t len;
+
+	if (amthi_call(heci, AMTHI_CMD_ENUMERATE_HASH_HANDLES, NULL, 0, buf,
+		       size, &p, &len) != 0)
+		return;
+	if (amthi_parse_hash_handles(p, len, handles, AMTHI_MAX_HASH_HANDLES,
+				     &count) < 0)
+		return;
+
+	snap->hash_count = 0;
+	for (i = 0; i < count; i++) {
+		uint8_t body[4];
+		struct amthi_cert_hash *hash = &snap->hashes[snap->hash_count];
+
+		codec_put_le32(body, handles[i]);
+		if (amthi_call(heci, AMTHI_CMD_GET_CERT_HASH_ENTRY, body,
+			       sizeof(body), buf, size, &p, &len) != 0)
+			return;
+		if (amthi_parse_cert_hash(p, len, hash) < 0)
+			return;
+		snap->hash_count++;
+	}
+	snap->hashes_ok = true;
+}
+
+static bool query_lan(struct heci *heci, uint8_t *buf, size_t size,
+		      uint32_t index, struct amthi_lan_settings *out)
+{
+	const uint8_t *p;
+	uint8_t body[4];
+	size_t len;
+
+	codec_put_le32(body, index);
+	if (amthi_call(heci, AMTHI_CMD_GET_LAN_INTERFACE_SETTINGS, body,
+		       sizeof(body), buf, size, &p, &len) != 0)
+		return false;
+	return amthi_parse_lan_settings(p, len, out) == 0;
+}
+
+static void query_optional(struct heci *heci, unsigned int groups,
+			   uint8_t *buf, size_t size, struct amt_snapshot *snap)
+{
+	uint8_t zero_body[40] = { 0 };
+	const uint8_t *p;
+	size_t len;
+
+	if (amthi_call(heci, AMTHI_CMD_GET_UUID, NULL, 0, buf, size, &p,
+		       &len) == 0)
+		snap->uuid_ok = amthi_parse_uuid(p, len, snap->uuid) == 0;
+
+	if (amthi_call(heci, AMTHI_CMD_GET_CONTROL_MODE, NULL, 0, buf, size,
+		       &p, &len) == 0)
+		snap->control_mode_ok =
+			amthi_parse_u32(p, len, &snap->control_mode) == 0;
+
+	if (amthi_call(heci, AMTHI_CMD_GET_PKI_FQDN_SUFFIX, NULL, 0, buf, size,
+		       &p, &len) == 0)
+		snap->dns_suffix_ok =
+			amthi_parse_string16(p, len, snap->dns_suffix,
+					     sizeof(snap->dns_suffix)) >= 0;
+
+	/* GetLocalSystemAccount takes 40 reserved zero bytes. */
+	if ((groups & AMT_QUERY_ACCOUNT) &&
+	    amthi_call(heci, AMTHI_CMD_GET_LOCAL_SYSTEM_ACCOUNT, zero_body,
+		       sizeof(zero_body), buf, size, &p, &len) == 0)
+		snap->account_ok =
+			amthi_parse_local_account(p, len, &snap->account) == 0;
+
+	if ((groups & AMT_QUERY_RAS) &&
+	    amthi_call(heci, AMTHI_CMD_GET_RAS_STATUS, NULL, 0, buf, size, &p,
+		       &len) == 0)
+		snap->ras_ok = amthi_parse_ras_status(p, len, &snap->ras) == 0;
+
+	if (groups & AMT_QUERY_LAN) {
+		snap->wired_ok = query_lan(heci, buf, size, 0, &snap->wired);
+		snap->wireless_ok = query_lan(heci, buf, size, 1,
+					      &snap->wireless);
+	}
+
+	if (groups & AMT_QUERY_HASHES)
+		query_cert_hashes(heci, buf, size, snap);
+}
+
+int amt_query_snapshot(struct heci *heci, unsigned int groups,
+		       struct amt_snapshot *snap)
+{
+	size_t size = heci->max_msg_len > AMTHI_MAX_MSG_LEN ?
+		      heci->max_msg_len : AMTHI_MAX_MSG_LEN;
+	const uint8_t *p;
+	uint8_t *buf;
+	size_t len;
+	int ret;
+
+	memset(snap, 0, sizeof(*snap));
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+
+	ret = amthi_call(heci, AMTHI_CMD_GET_CODE_VERSIONS, NULL, 0, buf, size,
+			 &p, &len);
+	if (ret == 0)
+		ret = amthi_parse_code_versions(p, len, &snap->versions);
+	if (ret == 0) {
+		amthi_format_features(snap->versions.sku, snap->features,
+				      sizeof(snap->features));
+		query_optional(heci, groups, buf, size, snap);
+	}
+
+	/* The buffer last held a reply that may carry the account password. */
+	explicit_bzero(buf, size);
+	free(buf);
+	return ret;
+}
+
+void amt_snapshot_wipe(struct amt_snapshot *snap)
+{
+	explicit_bzero(&snap->account, sizeof(snap->account));
+	snap->account_ok = false;
+}
+
+const char *amthi_status_text(uint32_t status)
+{
+	switch (status) {
+	case AMTHI_STATUS_INTERNAL_ERROR:
+		return "internal error";
+	case AMTHI_STATUS_NOT_READY:
+		return "not ready";
+	case AMTHI_STATUS_INVALID_AMT_MODE:
+		return "invalid AMT mode";
+	case AMTHI_STATUS_INVALID_MSG_LEN:
+		return "invalid message length";
+	case AMTHI_STATUS_NOT_PERMITTED:
+		return "not permitted";
+	case AMTHI_STATUS_MAX_LIMIT_REACHED:
+		return "max limit reached";
+	case AMTHI_STATUS_INVALID_PARAMETER:
+		return "invalid parameter";
+	case AMTHI_STATUS_CERT_NOT_READY:
+		return "certificate not ready";
+	case AMTHI_STATUS_INVALID_HANDLE:
+		return "invalid handle";
+	case AMTHI_STATUS_NOT_FOUND:
+		return "not found";
+	default:
+		return "unknown status";
+	}
+}
+
+static int report_connect_error(int err)
+{
+	switch (err) {
+	case -ENOENT:
+	case -ENODEV:
+	case -ENXIO:
+		return vp_error(VP_EXIT_HECI_DRIVER_NOT_DETECTED,
+				"%s: not found. Load the mei_me driver, or run on a device with an Intel ME.",
+				HECI_DEFAULT_DEVICE);
+	case -EACCES:
+	case -EPERM:
+		return vp_error(VP_EXIT_INCORRECT_PERMISSIONS,
+				"%s: permission denied. Run vproctl as root.",
+				HECI_DEFAULT_DEVICE);
+	case -ENOTTY:
+		return vp_error(VP_EXIT_AMT_NOT_DETECTED,
+				"The firmware has no AMTHI client: this device has no Intel AMT or ISM.");
+	case -EBUSY:
+		return vp_error(VP_EXIT_AMT_NOT_READY,
+				"The AMTHI client stayed busy for 3 s: another program (LMS, rpc-go, vproctl) holds it. Stop it or retry later.");
+	default:
+		return vp_error(VP_EXIT_AMT_NOT_READY,
+				"Connecting to AMTHI on %s failed: %s. Retry later.",
+				HECI_DEFAULT_DEVICE, strerror(-err));
+	}
+}
+
+int amt_read_snapshot(unsigned int groups, struct amt_snapshot *snap)
+{
+	struct heci heci;
+	int ret;
+
+	ret = heci_connect(&heci, HECI_DEFAULT_DEVICE, heci_amthi_uuid);
+	if (ret < 0)
+		return report_connect_error(ret);
+
+	ret = amt_query_snapshot(&heci, groups, snap);
+	heci_close(&heci);
+
+	if (ret < 0)
+		return vp_error(VP_EXIT_AMT_NOT_READY,
+				"AMTHI GetCodeVersions failed: %s. Retry later.",
+				strerror(-ret));
+	if (ret > 0)
+		return vp_error(VP_EXIT_AMT_NOT_READY,
+				"AMTHI GetCodeVersions returned status %d (%s). Retry later.",
+				ret, amthi_status_text((uint32_t)ret));
+	if (snap->versions.count == 0)
+		return vp_error(VP_EXIT_AMT_NOT_DETECTED,
+				"The firmware reports no code versions: AMT is disabled. Enable it in the BIOS or MEBx.");
+	return 0;
+}

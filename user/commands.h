@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* The vproctl commands; each takes its own argv and returns an exit code. */
+#ifndef VPROCTL_COMMANDS_H
+#define VPROCTL_COMMANDS_H
+
+int cmd_info(int argc, char **argv);
+int cmd_activate(int argc, char **argv);
+
+/*
+ * Prints "invalid option" for @arg and a hint to run "vproctl CMD --help",
+ * and returns exit code 28.
+ */
+int usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif /* VPROCTL_COMMANDS_H */
