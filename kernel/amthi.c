@@ -19,7 +19,7 @@
 #define AMTHI_CONNECT_TRIES	5
 #define AMTHI_BACKOFF_FIRST_MS	100	/* doubled per try: 1.5 s in total */
 
-/* One AMTHI exchange on a connected client; @buf holds the reply. */
+/* One AMTHI exchange on a connected client; @buf receives the reply. */
 struct amthi_call {
 	struct mei_cl_device *cldev;
 	u8 *buf;
@@ -48,7 +48,7 @@ static const char *amthi_command_name(u32 command)
 
 /*
  * Sends @command with an empty body and checks the reply's header. Returns
- * 0 when AMT answered with success; a reply with another status is -EIO.
+ * 0 when the reply status is success, and -EIO for any other status.
  */
 static int amthi_call(struct amthi_call *call, u32 command)
 {
@@ -185,7 +185,7 @@ static int amthi_query_details(struct amthi_call *call, struct vpro_info *info)
 			      &info->provisioning_state);
 	first = first ?: ret;
 
-	/* AMT without a configured suffix may answer with an error status. */
+	/* AMT without a configured suffix may reply with an error status. */
 	ret = amthi_call(call, AMTHI_CMD_GET_PKI_FQDN_SUFFIX);
 	if (!ret) {
 		ret = amthi_parse_string16(call->payload, call->payload_len,
@@ -202,7 +202,7 @@ static int amthi_query_details(struct amthi_call *call, struct vpro_info *info)
 	return first;
 }
 
-/* Connects to AMTHI, retrying -EBUSY while another user holds it. */
+/* Connects to AMTHI, retrying -EBUSY while another process is connected. */
 static int amthi_connect(struct mei_cl_device *cldev)
 {
 	unsigned int delay_ms = AMTHI_BACKOFF_FIRST_MS;
@@ -247,7 +247,7 @@ static void vpro_store_info(struct vpro *vpro, const struct vpro_info *info)
  * absent or disabled) yields capability "none" without retries.
  *
  * Return: 0, or the first error. The cache keeps its old values when
- * GetCodeVersions failed, else it holds what was read.
+ * GetCodeVersions failed, else it contains what was read.
  */
 int vpro_amthi_query(struct vpro *vpro)
 {
