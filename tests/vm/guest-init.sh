@@ -192,8 +192,8 @@ show_capability() {
 	fi
 }
 
-# NOTE: the rps-peer options used here follow struct peer_config in
-# tests/rps/peer.h; update them if its command line differs.
+# Starts the RPS test peer on port 8443 with one CCM profile and waits up
+# to 10 s for it to listen. Sets rps_pid.
 start_rps_peer() {
 	rm -f /run/rps.ready
 	rps-peer --port 8443 --cert /etc/vpro-vm/certs/server.pem \

@@ -99,22 +99,14 @@ add_program() {
 	done
 }
 
-# Creates, once per kernel build dir, a test CA and a server certificate
-# for 127.0.0.1 and localhost, and copies them to the guest's
-# /etc/vpro-vm/certs: ca.pem, server.pem, server.key. The RPS test peer
-# serves wss:// with them and vproctl trusts ca.pem (--ca).
+# Creates a fresh test CA and server certificate with
+# tests/rps/gen-certs.sh in directory $2 (they expire after 2 days) and
+# copies ca.pem, server.pem and server.key to the guest's /etc/vpro-vm/certs.
+# The RPS test peer serves wss:// with them and vproctl trusts ca.pem.
 add_rps_certs() {
 	local root=$1 dir=$2
-	if [ ! -f "$dir/server.pem" ]; then
-		mkdir -p "$dir"
-		openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
-			-subj '/CN=vpro_heci test CA' -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
-		openssl req -newkey rsa:2048 -nodes -subj '/CN=localhost' \
-			-keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
-		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/san.ext"
-		openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
-			-CAcreateserial -days 3650 -extfile "$dir/san.ext" -out "$dir/server.pem" 2>/dev/null
-	fi
+	rm -rf "$dir"
+	sh "$repo/tests/rps/gen-certs.sh" "$dir" || die "tests/rps/gen-certs.sh failed"
 	mkdir -p "$root/etc/vpro-vm/certs"
 	cp "$dir/ca.pem" "$dir/server.pem" "$dir/server.key" "$root/etc/vpro-vm/certs/"
 }
