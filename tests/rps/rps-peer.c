@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -244,8 +245,13 @@ static int accept_client(int listen_fd, int64_t deadline)
 		if (n <= 0)
 			continue;
 		fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd >= 0)
+		if (fd >= 0) {
+			int one = 1;
+
+			/* Each RPS message is one small request and reply. */
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			return fd;
+		}
 		if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
 			return -1;
 	}
