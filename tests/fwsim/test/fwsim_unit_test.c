@@ -1,0 +1,1398 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host unit tests of the firmware model's AMTHI and LME clients, its HTTP
+ * parser, digest auth and WS-Man endpoint, driven through a fake HBM
+ * layer. Prints TAP and ends with "N passed, N failed".
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "digest.h"
+#include "fake_hbm.h"
+#include "http.h"
+#include "wsman.h"
+
+static unsigned int tests_run, tests_failed, checks_failed_in_test;
+
+#define CHECK(cond) check_cond((cond), #cond, __FILE__, __LINE__)
+
+static bool check_cond(bool ok, const char *text, const char *file, int line)
+{
+	if (!ok) {
+		printf("#   %s:%d: check failed: %s\n", file, line, text);
+		checks_failed_in_test++;
+	}
+	return ok;
+}
+
+static void run_test(const char *name, void (*fn)(void))
+{
+	checks_failed_in_test = 0;
+	fn();
+	tests_run++;
+	if (checks_failed_in_test) {
+		tests_failed++;
+		printf("not ok %u - %s\n", tests_run, name);
+	} else {
+		printf("ok %u - %s\n", tests_run, name);
+	}
+	fake_clear_sent();
+	fflush(stdout);
+}
+
+/* ---------- byte helpers, written apart from the code under test ---------- */
+
+static uint32_t le32(const uint8_t *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void md5_hex(char out[33], const char *fmt, ...)
+{
+	char text[1024];
+	unsigned char md[16];
+	unsigned int md_len = 0;
+	va_list ap;
+	int i;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	EVP_Digest(text, strlen(text), md, &md_len, EVP_md5(), NULL);
+	for (i = 0; i < 16; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+static void reset_state(enum fw_sku sku)
+{
+	static const uint8_t uuid[16] = {
+		0x78, 0x56, 0x34, 0x12, 0x34, 0x12, 0x78, 0x56,
+		0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+	};
+
+	memset(&fw_state, 0, sizeof(fw_state));
+	fw_state.sku = sku;
+	memcpy(fw_state.uuid, uuid, sizeof(uuid));
+	strcpy(fw_state.lsa_user, "$$OsAdmin");
+	strcpy(fw_state.lsa_password, "Lsa-Pass-0123456789abcdefABCDEF!");
+	strcpy(fw_state.digest_realm, "Digest:0123456789ABCDEF0123456789ABCDEF");
+	strcpy(fw_state.dns_suffix, "vpro.example.com");
+	digest_reset();
+	fake_reset_log();
+	fake_clear_sent();
+}
+
+/* ---------------------------------- AMTHI ---------------------------------- */
+
+static struct fw_conn amthi_conn;
+
+/* Sends one AMTHI request and returns the single reply it produced. */
+static const struct fake_msg *amthi_call(uint32_t command, const void *body,
+					 size_t body_len)
+{
+	uint8_t msg[256] = { 1, 1, 0, 0 };
+
+	msg[4] = (uint8_t)command;
+	msg[5] = (uint8_t)(command >> 8);
+	msg[6] = (uint8_t)(command >> 16);
+	msg[7] = (uint8_t)(command >> 24);
+	msg[8] = (uint8_t)body_len;
+	if (body_len)
+		memcpy(msg + 12, body, body_len);
+	fake_clear_sent();
+	fw_amthi_client.received(&amthi_conn, msg, 12 + body_len);
+	if (!CHECK(fake_sent_count == 1))
+		return NULL;
+	return &fake_sent[0];
+}
+
+/* Checks the reply header; returns its status or -1. */
+static long amthi_reply_status(const struct fake_msg *m, uint32_t command)
+{
+	if (!m || !CHECK(m->len >= 16))
+		return -1;
+	CHECK(m->data[0] == 1 && m->data[1] == 1);
+	CHECK(le32(m->data + 4) == (command | 0x00800000u));
+	CHECK(le32(m->data + 8) == m->len - 12);
+	return le32(m->data + 12);
+}
+
+static void test_amthi_client_identity(void)
+{
+	static const uint8_t uuid[16] = {
+		0x28, 0x00, 0xf8, 0x12, 0xb7, 0xb4, 0x2d, 0x4b,
+		0xac, 0xa8, 0x46, 0xe0, 0xff, 0x65, 0x81, 0x4c,
+	};
+
+	CHECK(!memcmp(fw_amthi_client.uuid, uuid, 16));
+	CHECK(fw_amthi_client.max_msg_len == 0x1400);
+	CHECK(fw_amthi_client.protocol_version == 1);
+	CHECK(fw_amthi_client.max_connections == 1);
+}
+
+/* Finds @name in a GetCodeVersions reply; copies its version to @version. */
+static bool find_code_version(const struct fake_msg *m, const char *name,
+			      char version[21])
+{
+	const uint8_t *p = m->data + 16 + 65;
+	uint32_t count = le32(p);
+	uint32_t i;
+
+	p += 4;
+	if (m->len != 16 + 65 + 4 + count * 44)
+		return false;
+	for (i = 0; i < count; i++, p += 44) {
+		uint16_t dlen = le16(p), vlen = le16(p + 22);
+
+		if (dlen > 20 || vlen > 20)
+			return false;
+		if (dlen == strlen(name) && !memcmp(p + 2, name, dlen)) {
+			memcpy(version, p + 24, vlen);
+			version[vlen] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+static void test_amthi_code_versions_amt(void)
+{
+	const struct fake_msg *m;
+	char v[21];
+
+	reset_state(FW_SKU_AMT);
+	m = amthi_call(0x0400001A, NULL, 0);
+	if (amthi_reply_status(m, 0x0400001A) != 0)
+		return;
+	CHECK(memchr(m->data + 16, '\0', 65) != NULL);
+	CHECK(find_code_version(m, "AMT", v) && !strcmp(v, "16.1.25"));
+	CHECK(find_code_version(m, "Sku", v) && !strcmp(v, "16392"));
+	CHECK(find_code_version(m, "Build Number", v) && !strcmp(v, "2022"));
+	CHECK(find_code_version(m, "Flash", v));
+	CHECK(find_code_version(m, "Recovery Version", v));
+	CHECK(!find_code_version(m, "NoSuchEntry", v));
+}
+
+static void test_amthi_code_versions_ism(void)
+{
+	const struct fake_msg *m;
+	char v[21];
+
+	reset_state(FW_SKU_ISM);
+	m = amthi_call(0x0400001A, NULL, 0);
+	if (amthi_reply_status(m, 0x0400001A) != 0)
+		return;
+	CHECK(find_code_version(m, "Sku", v) && !strcmp(v, "16400"));
+}
+
+static void test_amthi_state_queries(void)
+{
+	const struct fake_msg *m;
+
+	reset_state(FW_SKU_AMT);
+	fw_state.control_mode = 2;
+	fw_state.provisioning_state = 1;
+
+	m = amthi_call(0x0400005C, NULL, 0);
+	if (amthi_reply_status(m, 0x0400005C) == 0 && CHECK(m->len == 32))
+		CHECK(!memcmp(m->data + 16, fw_state.uuid, 16));
+
+	m = amthi_call(0x0400006B, NULL, 0);
+	if (amthi_reply_status(m, 0x0400006B) == 0 && CHECK(m->len == 20))
+		CHECK(le32(m->data + 16) == 2);
+
+	m = amthi_call(0x04000011, NULL, 0);
+	if (amthi_reply_status(m, 0x04000011) == 0 && CHECK(m->len == 20))
+		CHECK(le32(m->data + 16) == 1);
+
+	m = amthi_call(0x04000036, NULL, 0);
+	if (amthi_reply_status(m, 0x04000036) == 0 &&
+	    CHECK(m->len == 18 + strlen("vpro.example.com"))) {
+		CHECK(le16(m->data + 16) == strlen("vpro.example.com"));
+		CHECK(!memcmp(m->data + 18, "vpro.example.com", 16));
+	}
+
+	m = amthi_call(0x04000046, NULL, 0);
+	if (amthi_reply_status(m, 0x04000046) == 0 && CHECK(m->len == 30))
+		CHECK(le16(m->data + 28) == 0);
+}
+
+static void test_amthi_local_system_account(void)
+{
+	uint8_t zeros[40] = { 0 };
+	const struct fake_msg *m;
+
+	reset_state(FW_SKU_AMT);
+	m = amthi_call(0x04000067, zeros, sizeof(zeros));
+	if (amthi_reply_status(m, 0x04000067) != 0 || !CHECK(m->len == 16 + 66))
+		return;
+	CHECK(!strcmp((const char *)m->data + 16, "$$OsAdmin"));
+	CHECK(!strcmp((const char *)m->data + 16 + 33, fw_state.lsa_password));
+
+	m = amthi_call(0x04000067, NULL, 0);
+	CHECK(amthi_reply_status(m, 0x04000067) == 4);
+}
+
+static void test_amthi_cert_hashes(void)
+{
+	const struct fake_msg *m;
+	uint32_t handles[8];
+	uint32_t count, i;
+
+	reset_state(FW_SKU_AMT);
+	m = amthi_call(0x0400002C, NULL, 0);
+	if (amthi_reply_status(m, 0x0400002C) != 0)
+		return;
+	count = le32(m->data + 16);
+	if (!CHECK(count >= 3 && count <= 8 && m->len == 20 + 4 * count))
+		return;
+	for (i = 0; i < count; i++)
+		handles[i] = le32(m->data + 20 + 4 * i);
+
+	for (i = 0; i < count; i++) {
+		uint8_t body[4] = { (uint8_t)handles[i], (uint8_t)(handles[i] >> 8),
+				    (uint8_t)(handles[i] >> 16),
+				    (uint8_t)(handles[i] >> 24) };
+		uint16_t name_len;
+		static const uint8_t zero32[32];
+
+		m = amthi_call(0x0400002D, body, 4);
+		if (amthi_reply_status(m, 0x0400002D) != 0 ||
+		    !CHECK(m->len > 16 + 8 + 64 + 1 + 2))
+			continue;
+		CHECK(m->data[16 + 8 + 64] == 2);	/* SHA256 */
+		CHECK(memcmp(m->data + 24, zero32, 32) != 0);
+		CHECK(!memcmp(m->data + 24 + 32, zero32, 32));
+		name_len = le16(m->data + 16 + 8 + 64 + 1);
+		CHECK(name_len > 0 && m->len == 16 + 8 + 64 + 1 + 2 + (size_t)name_len);
+	}
+
+	{
+		uint8_t bad[4] = { 0x77, 0, 0, 0 };
+
+		m = amthi_call(0x0400002D, bad, 4);
+		CHECK(amthi_reply_status(m, 0x0400002D) == 2053);
+	}
+}
+
+static void test_amthi_lan_settings(void)
+{
+	uint8_t index[4] = { 0 };
+	const struct fake_msg *m;
+	uint8_t wired_mac[6];
+
+	reset_state(FW_SKU_AMT);
+	m = amthi_call(0x04000048, index, 4);
+	if (amthi_reply_status(m, 0x04000048) != 0 || !CHECK(m->len == 16 + 20))
+		return;
+	CHECK(le32(m->data + 16) == 1);
+	CHECK(m->data[16 + 13] == 1);		/* link up */
+	memcpy(wired_mac, m->data + 16 + 14, 6);
+	CHECK(wired_mac[0] & 0x02);		/* locally administered */
+
+	index[0] = 1;
+	m = amthi_call(0x04000048, index, 4);
+	if (amthi_reply_status(m, 0x04000048) == 0 && CHECK(m->len == 16 + 20))
+		CHECK(memcmp(m->data + 16 + 14, wired_mac, 6) != 0);
+
+	index[0] = 2;
+	m = amthi_call(0x04000048, index, 4);
+	CHECK(amthi_reply_status(m, 0x04000048) == 36);
+}
+
+static void test_amthi_unprovision(void)
+{
+	uint8_t mode[4] = { 0 };
+	const struct fake_msg *m;
+
+	reset_state(FW_SKU_AMT);
+	fw_state.control_mode = 1;
+	fw_state.provisioning_state = 2;
+	strcpy(fw_state.admin_digest, "0123456789abcdef0123456789abcdef");
+
+	mode[0] = 3;
+	m = amthi_call(0x04000010, mode, 4);
+	CHECK(amthi_reply_status(m, 0x04000010) == 36);
+	CHECK(fw_state.provisioning_state == 2);
+
+	mode[0] = 0;
+	m = amthi_call(0x04000010, mode, 4);
+	CHECK(amthi_reply_status(m, 0x04000010) == 0);
+	CHECK(fw_state.provisioning_state == 0);
+	CHECK(fw_state.control_mode == 0);
+	CHECK(fw_state.admin_digest[0] == '\0');
+}
+
+static void test_amthi_malformed_requests(void)
+{
+	uint8_t msg[32] = { 1, 1, 0, 0, 0x6B, 0, 0, 4, 0, 0, 0, 0 };
+	const struct fake_msg *m;
+
+	reset_state(FW_SKU_AMT);
+
+	/* Shorter than the header. */
+	fw_amthi_client.received(&amthi_conn, msg, 6);
+	if (CHECK(fake_sent_count == 1) && CHECK(fake_sent[0].len == 16))
+		CHECK(le32(fake_sent[0].data + 12) == 4);
+	fake_clear_sent();
+
+	/* Header length 4 but no body. */
+	msg[8] = 4;
+	fw_amthi_client.received(&amthi_conn, msg, 12);
+	if (CHECK(fake_sent_count == 1))
+		CHECK(amthi_reply_status(&fake_sent[0], 0x0400006B) == 4);
+	fake_clear_sent();
+
+	/* Body sent to a command that takes none. */
+	fw_amthi_client.received(&amthi_conn, msg, 16);
+	if (CHECK(fake_sent_count == 1))
+		CHECK(amthi_reply_status(&fake_sent[0], 0x0400006B) == 4);
+	fake_clear_sent();
+
+	/* Version 2.0. */
+	msg[0] = 2;
+	msg[1] = 0;
+	msg[8] = 0;
+	fw_amthi_client.received(&amthi_conn, msg, 12);
+	if (CHECK(fake_sent_count == 1))
+		CHECK(le32(fake_sent[0].data + 12) == 4);
+	fake_clear_sent();
+
+	/* Unknown command. */
+	m = amthi_call(0x04000099, NULL, 0);
+	CHECK(amthi_reply_status(m, 0x04000099) == 1);
+	CHECK(amthi_conn.oversized_sends == 0);
+}
+
+/* ---------------------------------- HTTP ---------------------------------- */
+
+static struct http_request req;
+
+static void test_http_content_length_pipelined(void)
+{
+	const char *text =
+		"POST /wsman HTTP/1.1\r\nHost: x:16992\r\nContent-Length: 5\r\n"
+		"Connection: keep-alive\r\n\r\nhelloGET / HTTP/1.1\r\n\r\n";
+	size_t used;
+
+	http_request_init(&req);
+	used = http_request_feed(&req, (const uint8_t *)text, strlen(text));
+	CHECK(req.status == HTTP_COMPLETE);
+	CHECK(used == strlen(text) - strlen("GET / HTTP/1.1\r\n\r\n"));
+	CHECK(!strcmp(req.method, "POST"));
+	CHECK(!strcmp(req.target, "/wsman"));
+	CHECK(req.body_len == 5 && !strcmp(req.body, "hello"));
+	CHECK(!strcmp(http_request_header(&req, "host"), "x:16992"));
+	CHECK(!http_request_wants_close(&req));
+
+	http_request_init(&req);
+	used = http_request_feed(&req, (const uint8_t *)text + used,
+				 strlen(text) - used);
+	CHECK(req.status == HTTP_COMPLETE);
+	CHECK(!strcmp(req.method, "GET") && req.body_len == 0);
+	http_request_free(&req);
+}
+
+static void test_http_chunked_byte_by_byte(void)
+{
+	const char *text =
+		"POST /wsman HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+		"Connection: close\r\n\r\n"
+		"4;ext=1\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n"
+		"0\r\nTrailer: x\r\n\r\n";
+	size_t i, used = 0;
+
+	http_request_init(&req);
+	for (i = 0; i < strlen(text) && req.status == HTTP_INCOMPLETE; i++)
+		used += http_request_feed(&req, (const uint8_t *)text + i, 1);
+	CHECK(req.status == HTTP_COMPLETE);
+	CHECK(used == strlen(text));
+	CHECK(!strcmp(req.body, "Wikipedia in\r\n\r\nchunks."));
+	CHECK(http_request_wants_close(&req));
+	http_request_free(&req);
+}
+
+static int http_parse_all(const char *text, size_t len)
+{
+	http_request_init(&req);
+	http_request_feed(&req, (const uint8_t *)text, len);
+	return req.status == HTTP_ERROR ? req.error_status :
+	       req.status == HTTP_COMPLETE ? 200 : 0;
+}
+
+static void test_http_oversized(void)
+{
+	static char big[HTTP_MAX_HEAD + 64];
+	char *chunked;
+	size_t off;
+	int i;
+
+	strcpy(big, "POST /wsman HTTP/1.1\r\nX-Pad: ");
+	memset(big + strlen(big), 'a', HTTP_MAX_HEAD);
+	big[sizeof(big) - 1] = '\0';
+	CHECK(http_parse_all(big, strlen(big)) == 413);
+
+	snprintf(big, sizeof(big),
+		 "POST /wsman HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
+		 HTTP_MAX_BODY + 1);
+	CHECK(http_parse_all(big, strlen(big)) == 413);
+
+	/* Five chunks of 64 KiB: the body passes 256 KiB on the fifth. */
+	chunked = malloc(6 * 65536);
+	if (!CHECK(chunked != NULL))
+		return;
+	off = (size_t)sprintf(chunked,
+			      "POST /wsman HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+	for (i = 0; i < 5; i++) {
+		off += (size_t)sprintf(chunked + off, "10000\r\n");
+		memset(chunked + off, 'b', 65536);
+		off += 65536;
+		off += (size_t)sprintf(chunked + off, "\r\n");
+	}
+	CHECK(http_parse_all(chunked, off) == 413);
+	free(chunked);
+	http_request_free(&req);
+}
+
+static void test_http_malformed(void)
+{
+	static const char *const bad[] = {
+		"POST\r\n\r\n",
+		"POST /wsman\r\n\r\n",
+		"POST /wsman HTTP/2.0\r\n\r\n",
+		"PO ST /wsman HTTP/1.1\r\n\r\n",
+		"POST /wsman HTTP/1.1\r\nNoColon\r\n\r\n",
+		"POST /wsman HTTP/1.1\r\nBad Name: x\r\n\r\n",
+		"POST /wsman HTTP/1.1\r\n folded\r\n\r\n",
+		"POST /wsman HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"POST /wsman HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+		"POST /wsman HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+		"POST /wsman HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+		"POST /wsman HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+		"POST /wsman HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n",
+		"POST /wsman HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\nab\r\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int status = http_parse_all(bad[i], strlen(bad[i]));
+
+		if (status != 400)
+			printf("#   case %zu gave %d\n", i, status);
+		CHECK(status == 400);
+	}
+	CHECK(http_parse_all("GET /x HTTP/1.0\r\n\r\n", 19) == 200);
+	CHECK(http_request_wants_close(&req));
+	http_request_free(&req);
+}
+
+/* --------------------------------- digest --------------------------------- */
+
+/* Builds an Authorization header the way an RFC 2617 client does. */
+static void make_authorization(char *out, size_t size, const char *user,
+			       const char *ha1, const char *realm,
+			       const char *nonce, const char *uri)
+{
+	char ha2[33], response[33];
+
+	md5_hex(ha2, "POST:%s", uri);
+	md5_hex(response, "%s:%s:00000001:c0ffee:auth:%s", ha1, nonce, ha2);
+	snprintf(out, size,
+		 "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", "
+		 "response=\"%s\", qop=auth, nc=00000001, cnonce=\"c0ffee\"",
+		 user, realm, nonce, uri, response);
+}
+
+static void test_digest_accepts_lsa(void)
+{
+	char nonce[DIGEST_NONCE_LEN + 1], ha1[33], auth[1024];
+
+	reset_state(FW_SKU_AMT);
+	CHECK(digest_new_nonce(nonce) == 0);
+	md5_hex(ha1, "%s:%s:%s", fw_state.lsa_user, fw_state.digest_realm,
+		fw_state.lsa_password);
+	make_authorization(auth, sizeof(auth), "$$OsAdmin", ha1,
+			   fw_state.digest_realm, nonce, "/wsman");
+	CHECK(digest_check(auth, "POST", "/wsman"));
+	CHECK(strstr(fake_log, fw_state.lsa_password) == NULL);
+}
+
+static void test_digest_rejects_bad_input(void)
+{
+	char nonce[DIGEST_NONCE_LEN + 1], ha1[33], bad_ha1[33], auth[1024];
+
+	reset_state(FW_SKU_AMT);
+	CHECK(digest_new_nonce(nonce) == 0);
+	md5_hex(ha1, "%s:%s:%s", fw_state.lsa_user, fw_state.digest_realm,
+		fw_state.lsa_password);
+	md5_hex(bad_ha1, "%s:%s:%s", fw_state.lsa_user, fw_state.digest_realm,
+		"wrong");
+
+	make_authorization(auth, sizeof(auth), "$$OsAdmin", bad_ha1,
+			   fw_state.digest_realm, nonce, "/wsman");
+	CHECK(!digest_check(auth, "POST", "/wsman"));
+	make_authorization(auth, sizeof(auth), "$$OsAdmin", ha1,
+			   fw_state.digest_realm,
+			   "00000000000000000000000000000000", "/wsman");
+	CHECK(!digest_check(auth, "POST", "/wsman"));
+	make_authorization(auth, sizeof(auth), "$$OsAdmin", ha1,
+			   "Digest:FFFF", nonce, "/wsman");
+	CHECK(!digest_check(auth, "POST", "/wsman"));
+	make_authorization(auth, sizeof(auth), "$$OsAdmin", ha1,
+			   fw_state.digest_realm, nonce, "/other");
+	CHECK(!digest_check(auth, "POST", "/wsman"));
+	make_authorization(auth, sizeof(auth), "admin", ha1,
+			   fw_state.digest_realm, nonce, "/wsman");
+	CHECK(!digest_check(auth, "POST", "/wsman"));
+	CHECK(!digest_check(NULL, "POST", "/wsman"));
+	CHECK(!digest_check("Basic YWRtaW46YWRtaW4=", "POST", "/wsman"));
+	CHECK(!digest_check("Digest username=\"unterminated", "POST", "/wsman"));
+
+	/* Without qop the RFC 2069 form is not accepted. */
+	make_authorization(auth, sizeof(auth), "$$OsAdmin", ha1,
+			   fw_state.digest_realm, nonce, "/wsman");
+	*strstr(auth, ", qop=auth") = '\0';
+	CHECK(!digest_check(auth, "POST", "/wsman"));
+
+	/* The right credentials still pass after all the failures. */
+	make_authorization(auth, sizeof(auth), "$$OsAdmin", ha1,
+			   fw_state.digest_realm, nonce, "/wsman");
+	CHECK(digest_check(auth, "POST", "/wsman"));
+	CHECK(strstr(fake_log, fw_state.lsa_password) == NULL);
+}
+
+static void test_wsman_element_text(void)
+{
+	char text[64];
+
+	CHECK(wsman_element_text("<a:Envelope><a:Action x=\"1\"> Get </a:Action>",
+				 "Action", text, sizeof(text)) == 0 &&
+	      !strcmp(text, "Get"));
+	CHECK(wsman_element_text("<Action>plain</Action>", "Action", text,
+				 sizeof(text)) == 0 && !strcmp(text, "plain"));
+	CHECK(wsman_element_text("<b:MyAction>no</b:MyAction><c:Action/>",
+				 "Action", text, sizeof(text)) == 0 &&
+	      !strcmp(text, ""));
+	CHECK(wsman_element_text("<b:ActionX>no</b:ActionX>", "Action", text,
+				 sizeof(text)) == -1);
+	CHECK(wsman_element_text("<a>Action</a>", "Action", text,
+				 sizeof(text)) == -1);
+	CHECK(wsman_element_text("<Action>0123456789</Action>", "Action", text,
+				 4) == -1);
+}
+
+/* ----------------------------------- APF ----------------------------------- */
+
+static struct fw_conn lme_conn;
+
+struct apf_out {
+	uint8_t buf[8192];
+	size_t len;
+};
+
+static void out_u8(struct apf_out *m, uint8_t v)
+{
+	m->buf[m->len++] = v;
+}
+
+static void out_u32(struct apf_out *m, uint32_t v)
+{
+	out_u8(m, (uint8_t)(v >> 24));
+	out_u8(m, (uint8_t)(v >> 16));
+	out_u8(m, (uint8_t)(v >> 8));
+	out_u8(m, (uint8_t)v);
+}
+
+static void out_str(struct apf_out *m, const char *s)
+{
+	out_u32(m, (uint32_t)strlen(s));
+	memcpy(m->buf + m->len, s, strlen(s));
+	m->len += strlen(s);
+}
+
+static void host_send(const struct apf_out *m)
+{
+	fw_lme_client.received(&lme_conn, m->buf, m->len);
+}
+
+static void host_send_version(uint32_t major, uint32_t minor)
+{
+	struct apf_out m = { .len = 0 };
+
+	out_u8(&m, 192);
+	out_u32(&m, major);
+	out_u32(&m, minor);
+	out_u32(&m, 0);
+	memset(m.buf + m.len, 0, 80);
+	m.len += 80;
+	host_send(&m);
+}
+
+static void host_send_u32(uint8_t type, uint32_t value)
+{
+	struct apf_out m = { .len = 0 };
+
+	out_u8(&m, type);
+	out_u32(&m, value);
+	host_send(&m);
+}
+
+static void host_send_u32_pair(uint8_t type, uint32_t a, uint32_t b)
+{
+	struct apf_out m = { .len = 0 };
+
+	out_u8(&m, type);
+	out_u32(&m, a);
+	out_u32(&m, b);
+	host_send(&m);
+}
+
+static void host_open(const char *type, uint32_t sender, uint32_t window,
+		      uint32_t port)
+{
+	struct apf_out m = { .len = 0 };
+
+	out_u8(&m, 90);
+	out_str(&m, type);
+	out_u32(&m, sender);
+	out_u32(&m, window);
+	out_u32(&m, 0xFFFFFFFF);
+	out_str(&m, "127.0.0.1");
+	out_u32(&m, port);
+	out_str(&m, "127.0.0.1");
+	out_u32(&m, 40000 + sender);
+	host_send(&m);
+}
+
+static void host_data(uint32_t recipient, const void *data, size_t len)
+{
+	struct apf_out m = { .len = 0 };
+
+	out_u8(&m, 94);
+	out_u32(&m, recipient);
+	out_u32(&m, (uint32_t)len);
+	memcpy(m.buf + m.len, data, len);
+	m.len += len;
+	host_send(&m);
+}
+
+static bool sent_is_disconnect(unsigned int i, uint32_t reason)
+{
+	return i < fake_sent_count && fake_sent[i].len == 7 &&
+	       fake_sent[i].data[0] == 1 && be32(fake_sent[i].data + 1) == reason;
+}
+
+static void lme_start(void)
+{
+	fake_conn_init(&lme_conn, &fw_lme_client);
+	fw_lme_client.connected(&lme_conn);
+	fake_clear_sent();
+}
+
+static void lme_stop(void)
+{
+	if (!lme_conn.disconnected)
+		fw_lme_client.disconnected(&lme_conn);
+	CHECK(lme_conn.priv == NULL);
+	fake_clear_sent();
+}
+
+/* Runs the handshake and checks each step. */
+static bool lme_handshake(void)
+{
+	struct apf_out m = { .len = 0 };
+	bool ok = true;
+	unsigned int i;
+
+	host_send_version(1, 0);
+	ok &= CHECK(fake_sent_count == 2);
+	if (!ok)
+		return false;
+	ok &= CHECK(fake_sent[0].len == 93 && fake_sent[0].data[0] == 192);
+	ok &= CHECK(be32(fake_sent[0].data + 1) == 1 &&
+		    be32(fake_sent[0].data + 5) == 0);
+	ok &= CHECK(!memcmp(fake_sent[0].data + 13, fw_state.uuid, 16));
+	ok &= CHECK(fake_sent[1].len == 1 + 4 + 18 && fake_sent[1].data[0] == 5 &&
+		    !memcmp(fake_sent[1].data + 5, "pfwd@amt.intel.com", 18));
+	fake_clear_sent();
+
+	out_u8(&m, 6);
+	out_str(&m, "pfwd@amt.intel.com");
+	host_send(&m);
+	ok &= CHECK(fake_sent_count == 2);
+	for (i = 0; ok && i < 2; i++) {
+		const uint8_t *p = fake_sent[i].data;
+
+		ok &= CHECK(p[0] == 80 && be32(p + 1) == 13 &&
+			    !memcmp(p + 5, "tcpip-forward", 13));
+		ok &= CHECK(p[18] == 1);
+		ok &= CHECK(fake_sent[i].len == 19 + 4 + be32(p + 19) + 4);
+		ok &= CHECK(be32(p + fake_sent[i].len - 4) ==
+			    (i == 0 ? 16992u : 623u));
+	}
+	fake_clear_sent();
+
+	host_send_u32(81, 16992);
+	host_send_u32(81, 623);
+	ok &= CHECK(fake_sent_count == 0);
+	return ok;
+}
+
+/* Opens a channel; returns our sender id from the confirmation, or 0. */
+static uint32_t lme_open(uint32_t host_id, uint32_t window)
+{
+	const uint8_t *p;
+	uint32_t id;
+
+	fake_clear_sent();
+	host_open("forwarded-tcpip", host_id, window, 16992);
+	if (!CHECK(fake_sent_count == 1) || !CHECK(fake_sent[0].len == 17))
+		return 0;
+	p = fake_sent[0].data;
+	if (!CHECK(p[0] == 91))
+		return 0;
+	CHECK(be32(p + 1) == host_id);
+	CHECK(be32(p + 9) == 4096);
+	CHECK(be32(p + 13) == 0xFFFFFFFF);
+	id = be32(p + 5);
+	fake_clear_sent();
+	return id;
+}
+
+static void test_lme_client_identity(void)
+{
+	static const uint8_t uuid[16] = {
+		0xdb, 0xa4, 0x33, 0x67, 0x76, 0x04, 0x7b, 0x4e,
+		0xb3, 0xaf, 0xbc, 0xfc, 0x29, 0xbe, 0xe7, 0xa7,
+	};
+
+	CHECK(!memcmp(fw_lme_client.uuid, uuid, 16));
+	CHECK(fw_lme_client.max_msg_len == 0x1400);
+	CHECK(fw_lme_client.max_connections == 1);
+}
+
+static void test_apf_handshake(void)
+{
+	reset_state(FW_SKU_AMT);
+	lme_start();
+	CHECK(lme_handshake());
+	CHECK(lme_open(7, 4096) != 0);
+	CHECK(!lme_conn.disconnected);
+	lme_stop();
+}
+
+static void test_apf_version_not_supported(void)
+{
+	reset_state(FW_SKU_AMT);
+	lme_start();
+	host_send_version(2, 0);
+	CHECK(sent_is_disconnect(0, 8));
+	CHECK(lme_conn.disconnected);
+	lme_stop();
+}
+
+static void test_apf_out_of_order(void)
+{
+	struct apf_out m = { .len = 0 };
+
+	reset_state(FW_SKU_AMT);
+	lme_start();
+	host_open("forwarded-tcpip", 1, 4096, 16992);
+	CHECK(fake_sent_count == 1 && sent_is_disconnect(0, 2));
+	CHECK(lme_conn.disconnected);
+	lme_stop();
+
+	/* SERVICE_ACCEPT before PROTOCOL_VERSION. */
+	lme_start();
+	out_u8(&m, 6);
+	out_str(&m, "pfwd@amt.intel.com");
+	host_send(&m);
+	CHECK(sent_is_disconnect(0, 2));
+	lme_stop();
+
+	/* A second PROTOCOL_VERSION after the handshake. */
+	lme_start();
+	if (lme_handshake()) {
+		host_send_version(1, 0);
+		CHECK(sent_is_disconnect(0, 2));
+	}
+	lme_stop();
+
+	/* An unknown message type. */
+	lme_start();
+	if (lme_handshake()) {
+		host_send_u32(150, 0);
+		CHECK(sent_is_disconnect(0, 2));
+	}
+	lme_stop();
+
+	/* A truncated CHANNEL_OPEN. */
+	lme_start();
+	if (lme_handshake()) {
+		m.len = 0;
+		out_u8(&m, 90);
+		out_str(&m, "forwarded-tcpip");
+		out_u32(&m, 1);
+		host_send(&m);
+		CHECK(sent_is_disconnect(0, 2));
+	}
+	lme_stop();
+}
+
+static void test_apf_channel_refusals(void)
+{
+	unsigned int i;
+	uint32_t ids[8];
+
+	reset_state(FW_SKU_AMT);
+	lme_start();
+	if (!lme_handshake()) {
+		lme_stop();
+		return;
+	}
+
+	host_open("forwarded-tcpip", 100, 4096, 16993);
+	if (CHECK(fake_sent_count == 1 && fake_sent[0].len == 17)) {
+		CHECK(fake_sent[0].data[0] == 92);
+		CHECK(be32(fake_sent[0].data + 1) == 100);
+		CHECK(be32(fake_sent[0].data + 5) == 2);
+	}
+	fake_clear_sent();
+
+	host_open("direct-tcpip", 101, 4096, 16992);
+	if (CHECK(fake_sent_count == 1 && fake_sent[0].len == 17))
+		CHECK(be32(fake_sent[0].data + 5) == 3);
+	fake_clear_sent();
+
+	for (i = 0; i < 8; i++) {
+		ids[i] = lme_open(i + 1, 4096);
+		CHECK(ids[i] != 0);
+	}
+	host_open("forwarded-tcpip", 9, 4096, 16992);
+	if (CHECK(fake_sent_count == 1 && fake_sent[0].len == 17)) {
+		CHECK(fake_sent[0].data[0] == 92);
+		CHECK(be32(fake_sent[0].data + 5) == 4);
+	}
+	fake_clear_sent();
+
+	/* Closing one frees a slot: AMT answers the close, then opens again. */
+	host_send_u32(97, ids[3]);
+	if (CHECK(fake_sent_count == 1 && fake_sent[0].len == 5)) {
+		CHECK(fake_sent[0].data[0] == 97);
+		CHECK(be32(fake_sent[0].data + 1) == 4);
+	}
+	CHECK(lme_open(10, 4096) != 0);
+
+	/* Stray closes for channel 0 and for a freed id are ignored. */
+	host_send_u32(97, 0);
+	host_send_u32(97, 9999);
+	CHECK(fake_sent_count == 0);
+	CHECK(!lme_conn.disconnected);
+	lme_stop();
+}
+
+static void test_apf_keepalive(void)
+{
+	reset_state(FW_SKU_AMT);
+	lme_start();
+	if (lme_handshake()) {
+		host_send_u32(208, 0xCAFEF00D);
+		if (CHECK(fake_sent_count == 1 && fake_sent[0].len == 5)) {
+			CHECK(fake_sent[0].data[0] == 209);
+			CHECK(be32(fake_sent[0].data + 1) == 0xCAFEF00D);
+		}
+	}
+	lme_stop();
+}
+
+static void test_apf_data_over_window(void)
+{
+	static uint8_t junk[4097];
+	uint32_t id;
+
+	memset(junk, 'x', sizeof(junk));
+	reset_state(FW_SKU_AMT);
+	lme_start();
+	if (!lme_handshake()) {
+		lme_stop();
+		return;
+	}
+	id = lme_open(5, 65536);
+	host_data(id, junk, sizeof(junk));
+	CHECK(sent_is_disconnect(0, 2));
+	CHECK(lme_conn.disconnected);
+	lme_stop();
+
+	/* Data to a channel that was never opened. */
+	lme_start();
+	if (lme_handshake()) {
+		host_data(6, junk, 10);
+		CHECK(sent_is_disconnect(0, 2));
+	}
+	lme_stop();
+
+	/* A length field that disagrees with the message size. */
+	lme_start();
+	if (lme_handshake()) {
+		struct apf_out m = { .len = 0 };
+
+		id = lme_open(5, 65536);
+		out_u8(&m, 94);
+		out_u32(&m, id);
+		out_u32(&m, 100);
+		out_u8(&m, 'x');
+		host_send(&m);
+		CHECK(sent_is_disconnect(0, 2));
+	}
+	lme_stop();
+}
+
+static void test_apf_window_adjust_on_consume(void)
+{
+	static uint8_t part[2048];
+	uint32_t id;
+	int i;
+
+	memset(part, 'y', sizeof(part));
+	memcpy(part, "POST /wsman HTTP/1.1\r\nContent-Length: 100000\r\n\r\n", 48);
+	reset_state(FW_SKU_AMT);
+	lme_start();
+	if (!lme_handshake()) {
+		lme_stop();
+		return;
+	}
+	id = lme_open(5, 65536);
+
+	/* Four full windows pass only because each message is adjusted back. */
+	for (i = 0; i < 8; i++) {
+		fake_clear_sent();
+		host_data(id, part, sizeof(part));
+		if (!CHECK(fake_sent_count == 1 && fake_sent[0].len == 9))
+			break;
+		CHECK(fake_sent[0].data[0] == 93);
+		CHECK(be32(fake_sent[0].data + 1) == 5);
+		CHECK(be32(fake_sent[0].data + 5) == sizeof(part));
+	}
+	CHECK(!lme_conn.disconnected);
+	lme_stop();
+}
+
+/* --------------------------------- WS-Man --------------------------------- */
+
+struct http_response {
+	int status;
+	char head[4096];
+	char body[65536];
+	size_t body_len;
+	bool complete;
+};
+
+/* Removes chunked framing; returns false on a framing error. */
+static bool dechunk(const char *p, const char *end, struct http_response *r)
+{
+	r->body_len = 0;
+	for (;;) {
+		char *next;
+		unsigned long n = strtoul(p, &next, 16);
+
+		if (next == p || end - next < 2 || memcmp(next, "\r\n", 2))
+			return false;
+		p = next + 2;
+		if (!n)
+			return end - p == 2 && !memcmp(p, "\r\n", 2);
+		if ((unsigned long)(end - p) < n + 2 ||
+		    r->body_len + n >= sizeof(r->body))
+			return false;
+		memcpy(r->body + r->body_len, p, n);
+		r->body_len += n;
+		r->body[r->body_len] = '\0';
+		p += n;
+		if (memcmp(p, "\r\n", 2))
+			return false;
+		p += 2;
+	}
+}
+
+static bool parse_response(const char *raw, size_t len, struct http_response *r)
+{
+	const char *head_end = strstr(raw, "\r\n\r\n");
+	const char *cl;
+	size_t head_len;
+
+	memset(r, 0, sizeof(*r));
+	if (!head_end || sscanf(raw, "HTTP/1.1 %d ", &r->status) != 1)
+		return false;
+	head_len = (size_t)(head_end - raw) + 2;
+	if (head_len >= sizeof(r->head))
+		return false;
+	memcpy(r->head, raw, head_len);
+	head_end += 4;
+	if (strstr(r->head, "Transfer-Encoding: chunked\r\n"))
+		return dechunk(head_end, raw + len, r);
+	cl = strstr(r->head, "Content-Length: ");
+	if (!cl || (size_t)atoi(cl + 16) != (size_t)(raw + len - head_end))
+		return false;
+	r->body_len = (size_t)(raw + len - head_end);
+	memcpy(r->body, head_end, r->body_len);
+	r->body[r->body_len] = '\0';
+	return true;
+}
+
+/*
+ * Sends @request on a fresh channel with a host window of @window, adjusting
+ * it as data arrives, and collects the response. *closed tells whether
+ * AMT sent CHANNEL_CLOSE.
+ */
+static char raw[131072];
+
+static bool wsman_exchange(const char *request, uint32_t window,
+			   struct http_response *r, bool *closed)
+{
+	static uint32_t next_host_id = 1000;
+	uint32_t host_id = next_host_id++;
+	uint32_t id = lme_open(host_id, window);
+	size_t raw_len = 0, off = 0, len = strlen(request);
+	unsigned int i, rounds;
+	bool ok = true;
+
+	*closed = false;
+	if (!id)
+		return false;
+	while (off < len) {
+		size_t n = len - off > 4000 ? 4000 : len - off;
+
+		host_data(id, request + off, n);
+		off += n;
+	}
+	for (rounds = 0; rounds < 1000 && !*closed; rounds++) {
+		uint32_t got = 0;
+
+		for (i = 0; i < fake_sent_count; i++) {
+			const uint8_t *p = fake_sent[i].data;
+
+			if (p[0] == 94) {
+				uint32_t n = be32(p + 5);
+
+				ok &= CHECK(be32(p + 1) == host_id);
+				ok &= CHECK(n + 9 == fake_sent[i].len);
+				ok &= CHECK(n <= window && n <= 0x1400 - 9);
+				if (raw_len + n >= sizeof(raw))
+					return false;
+				memcpy(raw + raw_len, p + 9, n);
+				raw_len += n;
+				got += n;
+			} else if (p[0] == 97) {
+				ok &= CHECK(be32(p + 1) == host_id);
+				*closed = true;
+			} else {
+				ok &= CHECK(p[0] == 93);
+			}
+		}
+		fake_clear_sent();
+		if (!got)
+			break;
+		/* More data must wait for this adjust when the window is small. */
+		host_send_u32_pair(93, id, got);
+	}
+	raw[raw_len] = '\0';
+	/* Close from the host side too; AMT answers if it had not closed. */
+	host_send_u32(97, id);
+	fake_clear_sent();
+	return ok && parse_response(raw, raw_len, r);
+}
+
+static void make_wsman_request(char *out, size_t size, const char *auth,
+			       const char *action, const char *uri,
+			       const char *message_id, const char *body,
+			       bool keep_alive)
+{
+	char xml[4096];
+	int n;
+
+	n = snprintf(xml, sizeof(xml),
+		"<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+		"<Envelope xmlns=\"http://www.w3.org/2003/05/soap-envelope\""
+		" xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\""
+		" xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\">"
+		"<Header><a:Action>%s</a:Action><a:To>/wsman</a:To>"
+		"<w:ResourceURI>%s</w:ResourceURI>"
+		"<a:MessageID>%s</a:MessageID>"
+		"<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo>"
+		"<w:OperationTimeout>PT60S</w:OperationTimeout></Header>"
+		"<Body>%s</Body></Envelope>",
+		action, uri, message_id, body);
+	snprintf(out, size,
+		 "POST /wsman HTTP/1.1\r\nHost: 12345678-1234-5678-1234-56789abcdef0:16992\r\n"
+		 "Transfer-Encoding: chunked\r\n%s%s%s%s\r\n%x\r\n%s\r\n0\r\n\r\n",
+		 keep_alive ? "" : "Connection: close\r\n",
+		 auth ? "Authorization: " : "", auth ? auth : "",
+		 auth ? "\r\n" : "", n, xml);
+}
+
+#define GET_ACTION "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
+#define GS_URI "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_GeneralSettings"
+#define HBS_URI "http://intel.com/wbem/wscim/1/ips-schema/1/IPS_HostBasedSetupService"
+
+/* Reads the nonce from a 401's WWW-Authenticate header. */
+static bool challenge_nonce(const struct http_response *r, char nonce[64])
+{
+	const char *h = strstr(r->head, "WWW-Authenticate: Digest realm=\"");
+	const char *n;
+
+	if (!h || strncmp(h + 32, fw_state.digest_realm,
+			  strlen(fw_state.digest_realm)))
+		return false;
+	n = strstr(h, "nonce=\"");
+	if (!n || sscanf(n + 7, "%63[^\"]", nonce) != 1)
+		return false;
+	return strstr(h, "qop=\"auth\"") && strstr(h, "stale=\"false\"");
+}
+
+static void test_wsman_full_flow(void)
+{
+	static char request[16384];
+	static struct http_response r;
+	char nonce[64], ha1[33], admin_ha1[33], auth[1024], text[256];
+	char setup_body[512];
+	bool closed;
+
+	reset_state(FW_SKU_AMT);
+	lme_start();
+	if (!lme_handshake()) {
+		lme_stop();
+		return;
+	}
+
+	/* 1. No Authorization: 401 with a challenge in our realm. */
+	make_wsman_request(request, sizeof(request), NULL, GET_ACTION, GS_URI,
+			   "0", "", false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		goto out;
+	CHECK(r.status == 401);
+	CHECK(closed);
+	CHECK(challenge_nonce(&r, nonce));
+	CHECK(strstr(r.head, "Connection: close\r\n") != NULL);
+
+	/* 2. Local system account: 200 GeneralSettings, in small windows. */
+	md5_hex(ha1, "%s:%s:%s", fw_state.lsa_user, fw_state.digest_realm,
+		fw_state.lsa_password);
+	make_authorization(auth, sizeof(auth), fw_state.lsa_user, ha1,
+			   fw_state.digest_realm, nonce, "/wsman");
+	make_wsman_request(request, sizeof(request), auth, GET_ACTION, GS_URI,
+			   "1", "", false);
+	if (!CHECK(wsman_exchange(request, 300, &r, &closed)))
+		goto out;
+	CHECK(r.status == 200);
+	CHECK(closed);
+	CHECK(strstr(r.head, "Content-Type: application/soap+xml; charset=UTF-8\r\n") != NULL);
+	CHECK(wsman_element_text(r.body, "RelatesTo", text, sizeof(text)) == 0 &&
+	      !strcmp(text, "1"));
+	CHECK(wsman_element_text(r.body, "DigestRealm", text, sizeof(text)) == 0 &&
+	      !strcmp(text, fw_state.digest_realm));
+	CHECK(wsman_element_text(r.body, "InstanceID", text, sizeof(text)) == 0 &&
+	      !strcmp(text, "Intel(r) AMT: General Settings"));
+	CHECK(wsman_element_text(r.body, "Action", text, sizeof(text)) == 0 &&
+	      !strcmp(text, "http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse"));
+
+	/* 3. Setup with md5("admin:" realm ":" password). */
+	md5_hex(admin_ha1, "admin:%s:%s", fw_state.digest_realm, "P@ssw0rd-Test");
+	snprintf(setup_body, sizeof(setup_body),
+		 "<r:Setup_INPUT xmlns:r=\"%s\">"
+		 "<r:NetAdminPassEncryptionType>2</r:NetAdminPassEncryptionType>"
+		 "<r:NetworkAdminPassword>%s</r:NetworkAdminPassword>"
+		 "</r:Setup_INPUT>", HBS_URI, admin_ha1);
+	make_wsman_request(request, sizeof(request), auth, HBS_URI "/Setup",
+			   HBS_URI, "2", setup_body, false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		goto out;
+	CHECK(r.status == 200);
+	CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+	      !strcmp(text, "0"));
+	CHECK(fw_state.control_mode == 1);
+	CHECK(fw_state.provisioning_state == 2);
+	CHECK(!strcmp(fw_state.admin_digest, admin_ha1));
+
+	/* 4. The local system account no longer works; admin does. */
+	make_wsman_request(request, sizeof(request), auth, GET_ACTION, GS_URI,
+			   "3", "", false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		goto out;
+	CHECK(r.status == 401);
+	make_authorization(auth, sizeof(auth), "admin", admin_ha1,
+			   fw_state.digest_realm, nonce, "/wsman");
+	make_wsman_request(request, sizeof(request), auth, GET_ACTION, GS_URI,
+			   "4", "", false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		goto out;
+	CHECK(r.status == 200);
+
+	/* 5. A second Setup fails with Invalid State. */
+	make_wsman_request(request, sizeof(request), auth, HBS_URI "/Setup",
+			   HBS_URI, "5", setup_body, false);
+	if (CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		CHECK(wsman_element_text(r.body, "ReturnValue", text,
+					 sizeof(text)) == 0 &&
+		      !strcmp(text, "2"));
+	CHECK(!strcmp(fw_state.admin_digest, admin_ha1));
+
+	/* Secrets never reach the log. */
+	CHECK(strstr(fake_log, fw_state.lsa_password) == NULL);
+	CHECK(strstr(fake_log, admin_ha1) == NULL);
+out:
+	CHECK(!lme_conn.disconnected);
+	CHECK(lme_conn.oversized_sends == 0);
+	lme_stop();
+}
+
+static void test_wsman_faults(void)
+{
+	static char request[16384];
+	static struct http_response r;
+	char nonce[64], ha1[33], auth[1024], text[256];
+	bool closed;
+
+	reset_state(FW_SKU_AMT);
+	lme_start();
+	if (!lme_handshake()) {
+		lme_stop();
+		return;
+	}
+	make_wsman_request(request, sizeof(request), NULL, GET_ACTION, GS_URI,
+			   "0", "", false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)) ||
+	    !CHECK(challenge_nonce(&r, nonce)))
+		goto out;
+	md5_hex(ha1, "%s:%s:%s", fw_state.lsa_user, fw_state.digest_realm,
+		fw_state.lsa_password);
+	make_authorization(auth, sizeof(auth), fw_state.lsa_user, ha1,
+			   fw_state.digest_realm, nonce, "/wsman");
+
+	make_wsman_request(request, sizeof(request), auth, GET_ACTION,
+			   "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_NoSuchClass",
+			   "7", "", false);
+	if (CHECK(wsman_exchange(request, 1 << 20, &r, &closed))) {
+		CHECK(r.status == 400);
+		CHECK(strstr(r.body, "DestinationUnreachable") != NULL);
+		CHECK(wsman_element_text(r.body, "RelatesTo", text,
+					 sizeof(text)) == 0 && !strcmp(text, "7"));
+	}
+
+	make_wsman_request(request, sizeof(request), auth,
+			   "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete",
+			   GS_URI, "8", "", false);
+	if (CHECK(wsman_exchange(request, 1 << 20, &r, &closed))) {
+		CHECK(r.status == 400);
+		CHECK(strstr(r.body, "ActionNotSupported") != NULL);
+	}
+
+	/* Setup with a bad password hash: Invalid Param, state unchanged. */
+	make_wsman_request(request, sizeof(request), auth, HBS_URI "/Setup",
+			   HBS_URI, "9",
+			   "<r:Setup_INPUT><r:NetAdminPassEncryptionType>2</r:NetAdminPassEncryptionType>"
+			   "<r:NetworkAdminPassword>short</r:NetworkAdminPassword></r:Setup_INPUT>",
+			   false);
+	if (CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		CHECK(wsman_element_text(r.body, "ReturnValue", text,
+					 sizeof(text)) == 0 && !strcmp(text, "3"));
+	CHECK(fw_state.provisioning_state == 0 && !fw_state.admin_digest[0]);
+
+	/* Other methods and paths. */
+	if (CHECK(wsman_exchange("GET /wsman HTTP/1.1\r\n\r\n", 1 << 20, &r,
+				 &closed))) {
+		CHECK(r.status == 405);
+		CHECK(closed);
+	}
+	if (CHECK(wsman_exchange("POST /index.htm HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+				 1 << 20, &r, &closed)))
+		CHECK(r.status == 404);
+	if (CHECK(wsman_exchange("garbage\r\n\r\n", 1 << 20, &r, &closed))) {
+		CHECK(r.status == 400);
+		CHECK(closed);
+	}
+out:
+	CHECK(!lme_conn.disconnected);
+	lme_stop();
+}
+
+static void test_wsman_keep_alive_pipelined(void)
+{
+	static char request[32768];
+	static struct http_response r;
+	const char *first;
+	size_t half;
+	bool closed;
+
+	reset_state(FW_SKU_AMT);
+	lme_start();
+	if (!lme_handshake()) {
+		lme_stop();
+		return;
+	}
+	/* Two keep-alive requests in one stream: two 401s, channel stays open. */
+	make_wsman_request(request, sizeof(request), NULL, GET_ACTION, GS_URI,
+			   "0", "", true);
+	half = strlen(request);
+	memcpy(request + half, request, half);
+	request[2 * half] = '\0';
+	wsman_exchange(request, 1 << 20, &r, &closed);
+	CHECK(!closed);
+	first = strstr(raw, "HTTP/1.1 401 Unauthorized\r\n");
+	CHECK(first == raw);
+	CHECK(first && strstr(first + 1, "HTTP/1.1 401 Unauthorized\r\n"));
+	CHECK(strstr(raw, "Connection: close") == NULL);
+	CHECK(!lme_conn.disconnected);
+	lme_stop();
+}
+
+int main(void)
+{
+	fake_conn_init(&amthi_conn, &fw_amthi_client);
+
+	run_test("amthi client identity", test_amthi_client_identity);
+	run_test("amthi code versions amt", test_amthi_code_versions_amt);
+	run_test("amthi code versions ism", test_amthi_code_versions_ism);
+	run_test("amthi state queries", test_amthi_state_queries);
+	run_test("amthi local system account", test_amthi_local_system_account);
+	run_test("amthi cert hashes", test_amthi_cert_hashes);
+	run_test("amthi lan settings", test_amthi_lan_settings);
+	run_test("amthi unprovision", test_amthi_unprovision);
+	run_test("amthi malformed requests", test_amthi_malformed_requests);
+	run_test("http content length pipelined", test_http_content_length_pipelined);
+	run_test("http chunked byte by byte", test_http_chunked_byte_by_byte);
+	run_test("http oversized head and body", test_http_oversized);
+	run_test("http malformed requests", test_http_malformed);
+	run_test("digest accepts lsa", test_digest_accepts_lsa);
+	run_test("digest rejects bad input", test_digest_rejects_bad_input);
+	run_test("wsman element text", test_wsman_element_text);
+	run_test("lme client identity", test_lme_client_identity);
+	run_test("apf handshake", test_apf_handshake);
+	run_test("apf version not supported", test_apf_version_not_supported);
+	run_test("apf out of order", test_apf_out_of_order);
+	run_test("apf channel refusals and limit", test_apf_channel_refusals);
+	run_test("apf keepalive", test_apf_keepalive);
+	run_test("apf data over window", test_apf_data_over_window);
+	run_test("apf window adjust on consume", test_apf_window_adjust_on_consume);
+	run_test("wsman full ccm flow", test_wsman_full_flow);
+	run_test("wsman faults", test_wsman_faults);
+	run_test("wsman keep alive pipelined", test_wsman_keep_alive_pipelined);
+
+	printf("1..%u\n", tests_run);
+	printf("%u passed, %u failed\n", tests_run - tests_failed, tests_failed);
+	return tests_failed ? 1 : 0;
+}
