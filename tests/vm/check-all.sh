@@ -12,7 +12,7 @@ mkdir -p "$logs"
 passed=0
 failed=0
 
-# Adds the TAP results of log $1 to the totals; a run that exited with
+# Adds the TAP results of log $1 to the totals. A run that exited with
 # status $2 != 0 but printed no `not ok` line adds one failure, because
 # it broke before its tests could report (build error, crash).
 count_tap() {

@@ -172,7 +172,8 @@ run_check() {
 	say "1..$tests"
 }
 
-# Prints the step $* and runs it; a failing step fails the demonstration.
+# Prints the command $* with its output. A failing command fails the
+# demonstration.
 step() {
 	say "\$ $*"
 	"$@" </dev/null >/tmp/step.log 2>&1

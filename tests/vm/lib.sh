@@ -4,8 +4,8 @@
 # judging the guest's output. Sourced, not run.
 
 # Runs kbuild against headers dir $1 with the remaining arguments.
-# Debian's headers Makefile is one line, `include /usr/src/...-common/Makefile`;
-# in a tree unpacked by fetch-kernel.sh that absolute path does not exist,
+# Debian's headers Makefile is one line, `include /usr/src/...-common/Makefile`.
+# That absolute path does not exist in a tree unpacked by fetch-kernel.sh,
 # so the -common Makefile next to KDIR is used instead. kbuild takes its
 # source tree from that Makefile's directory and its object tree from KDIR.
 kbuild() {

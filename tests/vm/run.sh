@@ -177,9 +177,9 @@ initrd=$out/initramfs.cpio.gz
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$initrd"
 log "initramfs $(du -h "$initrd" | cut -f1) with modules: $modules"
 
-# Boot. Serial port 0 is the console (guest.log); the guest writes its
-# TAP and its kernel log dump to serial port 1 (results.log), which kernel
-# messages cannot interleave with.
+# Boot. Serial port 0 is the console, saved as guest.log. The guest also
+# writes its TAP and its kernel log dump to serial port 1 (results.log),
+# where kernel messages cannot interleave with them.
 guest_log=$out/guest.log
 results=$out/results.log
 rm -f "$guest_log" "$results"
