@@ -172,11 +172,11 @@ run_check() {
 	say "1..$tests"
 }
 
-# Prints the command $* with its output. A failing command fails the
-# demonstration.
+# Prints the command $* with its output. A command that fails or runs
+# longer than the suite timeout fails the demonstration.
 step() {
 	say "\$ $*"
-	"$@" </dev/null >/tmp/step.log 2>&1
+	timeout -s TERM -k 5 "$VM_SUITE_TIMEOUT" "$@" </dev/null >/tmp/step.log 2>&1
 	rc=$?
 	say_file '' /tmp/step.log
 	if [ $rc -ne 0 ]; then
