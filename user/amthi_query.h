@@ -41,7 +41,7 @@ struct amt_snapshot {
 /* Per-command wait for the firmware's reply. */
 #define AMTHI_REPLY_TIMEOUT_MS	5000
 
-/* Which optional groups amt_query_snapshot() reads. */
+/* Bits selecting the optional query groups of amt_query_snapshot(). */
 #define AMT_QUERY_ACCOUNT	0x1u
 #define AMT_QUERY_RAS		0x2u
 #define AMT_QUERY_LAN		0x4u

@@ -7,8 +7,8 @@ int cmd_info(int argc, char **argv);
 int cmd_activate(int argc, char **argv);
 
 /*
- * Prints "invalid option" for @arg and a hint to run "vproctl CMD --help",
- * and returns exit code 28.
+ * Prints "Error 28", the problem described by @fmt and a hint to run
+ * "vproctl @command --help" on stderr, and returns exit code 28.
  */
 int usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -22,7 +22,7 @@ extern const uint8_t heci_amthi_uuid[16];
 
 /*
  * Opens @path and connects to the client @uuid. Retries EINTR, and EBUSY
- * (another process holds a single-connection client) with a bounded
+ * (another process is connected to a single-connection client) with a bounded
  * backoff of about 3 s in total. Returns 0 or a negative errno: -ENOENT
  * when @path is missing, -EACCES without permission, -ENOTTY when the
  * firmware has no such client, -EBUSY when it stayed busy.

@@ -69,7 +69,14 @@ static const char *ras_trigger_text(uint32_t v)
 
 static const char *dhcp_mode_text(uint8_t mode)
 {
-	return mode == 1 ? "passive" : mode == 2 ? "active" : "unknown";
+	switch (mode) {
+	case 1:
+		return "passive";
+	case 2:
+		return "active";
+	default:
+		return "unknown";
+	}
 }
 
 static const char *hash_algorithm_text(uint8_t algorithm)

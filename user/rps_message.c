@@ -44,19 +44,19 @@ int rps_check_hostname(const char *name, int is_suffix, char *why,
 {
 	int code = is_suffix ? VP_EXIT_MISSING_DNS_SUFFIX :
 			       VP_EXIT_MISSING_HOSTNAME;
-	const char *what = is_suffix ? "DNS suffix" : "hostname";
+	const char *kind = is_suffix ? "DNS suffix" : "hostname";
 	size_t len = name ? strlen(name) : 0;
 	size_t label = 0;
 	size_t i;
 
 	if (len == 0) {
-		snprintf(why, why_size, "the %s is empty", what);
+		snprintf(why, why_size, "the %s is empty", kind);
 		return code;
 	}
 	if (len > RPS_MAX_HOSTNAME_LEN) {
 		snprintf(why, why_size,
 			 "the %s is %zu characters long, more than the DNS maximum of %d",
-			 what, len, RPS_MAX_HOSTNAME_LEN);
+			 kind, len, RPS_MAX_HOSTNAME_LEN);
 		return VP_EXIT_INVALID_USER_INPUT;
 	}
 	for (i = 0; i <= len; i++) {
@@ -66,7 +66,7 @@ int rps_check_hostname(const char *name, int is_suffix, char *why,
 			if (label == 0 || label > RPS_MAX_LABEL_LEN) {
 				snprintf(why, why_size,
 					 "the %s \"%s\" has a label of %zu characters (1 to %d allowed)",
-					 what, name, label, RPS_MAX_LABEL_LEN);
+					 kind, name, label, RPS_MAX_LABEL_LEN);
 				return VP_EXIT_INVALID_USER_INPUT;
 			}
 			label = 0;
@@ -75,7 +75,7 @@ int rps_check_hostname(const char *name, int is_suffix, char *why,
 		if (!isalnum(c) && c != '-') {
 			snprintf(why, why_size,
 				 "the %s \"%s\" contains '%c' (letters, digits, '-' and '.' allowed)",
-				 what, name, c);
+				 kind, name, c);
 			return VP_EXIT_INVALID_USER_INPUT;
 		}
 		label++;

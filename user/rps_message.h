@@ -53,10 +53,10 @@ int rps_check_hostname(const char *name, int is_suffix, char *why,
 
 /*
  * Checks @in and builds the activation request. Returns 0 and a
- * malloc'ed JSON text in @out, or an exit code (37 for an invalid UUID,
- * 23 when an activated device has no AMT password, 24/25 for a missing
- * or invalid DNS suffix or hostname) with the reason in @why. The text
- * contains a password: wipe it before freeing.
+ * malloc'ed JSON text in @out, or an exit code with the reason in @why:
+ * 37 for an invalid UUID, 23 when an activated device has no AMT
+ * password, 24, 25 or 36 for a bad DNS suffix or hostname. The text
+ * contains a password, so wipe it before freeing.
  */
 int rps_build_activation(const struct rps_activation *in, char **out,
 			 char *why, size_t why_size);
@@ -64,7 +64,7 @@ int rps_build_activation(const struct rps_activation *in, char **out,
 /* Builds a "response" message carrying @data base64-encoded, or NULL. */
 char *rps_build_response(const uint8_t *data, size_t len);
 
-/* Builds the "heartbeat_response" answer to @request, or NULL. */
+/* Builds the "heartbeat_response" reply to @request, or NULL. */
 char *rps_build_heartbeat_response(const struct rps_message *request);
 
 /*
@@ -76,7 +76,7 @@ int rps_parse_message(const char *text, size_t len, struct rps_message *msg);
 
 void rps_message_free(struct rps_message *msg);
 
-/* Returns the version of vproctl reported as appVersion, e.g. "2.0.0". */
+/* Returns the version of vproctl reported as appVersion, e.g. "0.1.0". */
 const char *rps_app_version(void);
 
 #endif /* VPROCTL_RPS_MESSAGE_H */

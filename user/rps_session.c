@@ -121,7 +121,7 @@ static int relay_wsman(const struct rps_session_options *opts,
 				strerror(-ret));
 	}
 	if (opts->verbose)
-		fprintf(stderr, "vproctl: AMT answered %zu bytes to a %zu-byte request\n",
+		fprintf(stderr, "vproctl: AMT returned %zu bytes for a %zu-byte request\n",
 			response_len, msg->payload_len);
 
 	reply = rps_build_response(response, response_len);

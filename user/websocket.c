@@ -345,7 +345,7 @@ int ws_send_text(struct ws_conn *conn, const char *text, size_t len,
 
 static int closed_status(struct ws_conn *conn)
 {
-	/* wslay answers an over-long message with close code 1009. */
+	/* wslay closes with code 1009 when a message exceeds the maximum. */
 	if (wslay_event_get_status_code_sent(conn->ctx) == 1009)
 		return WS_ERR_TOO_LONG;
 	return WS_ERR_CLOSED;

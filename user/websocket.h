@@ -51,7 +51,7 @@ int ws_send_text(struct ws_conn *conn, const char *text, size_t len,
 
 /*
  * Waits at most @timeout_ms for the next text message and returns it
- * NUL-terminated and malloc'ed in @text. Pings are answered on the way.
+ * NUL-terminated and malloc'ed in @text. wslay sends the pong for each ping received meanwhile.
  */
 int ws_recv_text(struct ws_conn *conn, char **text, size_t *len,
 		 int timeout_ms);
