@@ -20,6 +20,7 @@ mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /dev/shm
 mount -t debugfs debugfs /sys/kernel/debug
 ip link set lo up
+hostname vpro-vm
 
 . /etc/vpro-vm/config
 
@@ -188,6 +189,9 @@ step() {
 show_capability() {
 	if [ -e /sys/class/vpro/vpro0/capability ]; then
 		step cat /sys/class/vpro/vpro0/capability
+	elif [ ! -d /sys/module/vpro_heci ]; then
+		say "/sys/class/vpro/vpro0 does not exist: vpro_heci.ko is not loaded"
+		run_status=1
 	else
 		say "/sys/class/vpro/vpro0 does not exist: vpro_heci bound no AMTHI client (no out-of-band management)"
 	fi
@@ -221,7 +225,8 @@ run_demo() {
 		if [ "$VM_SKU" != none ]; then
 			if start_rps_peer; then
 				step vproctl activate -u wss://127.0.0.1:8443/activate \
-					--profile ccm-profile --ca /etc/vpro-vm/certs/ca.pem
+					--profile ccm-profile -d vpro.test \
+					--ca /etc/vpro-vm/certs/ca.pem
 				step vproctl info
 				show_capability
 			else
