@@ -149,8 +149,8 @@ static void amthi_get_code_versions(struct amthi_reply *r)
 }
 
 /*
- * Default trusted root hashes. The values are the public SHA-256
- * fingerprints of these root certificates, as firmware ships them.
+ * Trusted root hashes of well-known public CAs, like the default list AMT
+ * reports. The values are these roots' SHA-256 fingerprints.
  */
 static const struct cert_hash {
 	uint32_t handle;

@@ -76,6 +76,10 @@ void digest_reset(void)
 	digest_next_nonce = 0;
 }
 
+/*
+ * NOTE: nonces never expire and nc is not checked for replays; AMT's own
+ * nonce lifetime is not known to this model.
+ */
 static bool digest_nonce_issued(const char *nonce)
 {
 	unsigned int i;
@@ -199,6 +203,8 @@ bool digest_check(const char *authorization, const char *method,
 {
 	struct digest_params dp;
 	char ha1[33], ha2[33], expected[33], got[33];
+	const char *ha2_parts[2];
+	const char *resp_parts[6];
 	const char *user;
 	size_t i;
 
@@ -237,16 +243,19 @@ bool digest_check(const char *authorization, const char *method,
 		return false;
 	}
 
-	{
-		const char *ha2_parts[] = { method, dp.uri };
-		const char *resp_parts[] = {
-			ha1, dp.nonce, dp.nc, dp.cnonce, dp.qop, ha2,
-		};
-
-		if (digest_md5_hex(ha2, ha2_parts, 2) ||
-		    digest_md5_hex(expected, resp_parts, 6))
-			return false;
-	}
+	/* RFC 2617 with qop=auth: MD5(HA1:nonce:nc:cnonce:qop:HA2). */
+	ha2_parts[0] = method;
+	ha2_parts[1] = dp.uri;
+	if (digest_md5_hex(ha2, ha2_parts, 2))
+		return false;
+	resp_parts[0] = ha1;
+	resp_parts[1] = dp.nonce;
+	resp_parts[2] = dp.nc;
+	resp_parts[3] = dp.cnonce;
+	resp_parts[4] = dp.qop;
+	resp_parts[5] = ha2;
+	if (digest_md5_hex(expected, resp_parts, 6))
+		return false;
 	for (i = 0; i < 32; i++)
 		got[i] = (char)tolower((unsigned char)dp.response[i]);
 	got[32] = '\0';

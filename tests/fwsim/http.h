@@ -71,7 +71,7 @@ void http_request_free(struct http_request *req);
  * Feeds @len bytes to the parser. Consumes bytes only up to the end of the
  * current request, so the caller feeds the rest (a pipelined request) after
  * handling this one and calling http_request_init() again.
- * Returns the number of bytes consumed; req->status tells the outcome.
+ * Returns the number of bytes consumed; req->status is the outcome.
  */
 size_t http_request_feed(struct http_request *req, const uint8_t *data,
 			 size_t len);
@@ -80,7 +80,7 @@ size_t http_request_feed(struct http_request *req, const uint8_t *data,
 const char *http_request_header(const struct http_request *req,
 				const char *name);
 
-/* True when the request or its HTTP version asks to close the connection. */
+/* True when Connection: close or HTTP/1.0 without keep-alive ends the connection. */
 bool http_request_wants_close(const struct http_request *req);
 
 /* Case-insensitive search for @token in a comma-separated header value. */

@@ -2,7 +2,7 @@
 /*
  * LME client of the firmware model: the firmware side of APF, big-endian
  * and one APF message per LME message. After the host's PROTOCOL_VERSION
- * the firmware answers with its own, asks for the pfwd service, and
+ * the firmware sends its own, requests the pfwd service, and
  * announces ports 16992 and 623 with tcpip-forward. The host then opens
  * forwarded-tcpip channels to port 16992, each carrying HTTP to the
  * WS-Man endpoint. Messages out of that order end the link with
@@ -195,12 +195,12 @@ static void lme_free_channels(struct lme_link *link)
  * must return right after this without touching @link.
  */
 static void lme_disconnect(struct lme_link *link, uint32_t reason,
-			   const char *why)
+			   const char *cause)
 {
 	struct fw_conn *conn = link->conn;
 	struct apf_msg m = { .len = 0 };
 
-	fw_log("lme: %s, sending DISCONNECT reason %u", why, reason);
+	fw_log("lme: %s, sending DISCONNECT reason %u", cause, reason);
 	apf_put_u8(&m, APF_DISCONNECT);
 	apf_put_u32(&m, reason);
 	apf_put_u8(&m, 0);
@@ -211,9 +211,9 @@ static void lme_disconnect(struct lme_link *link, uint32_t reason,
 	fw_disconnect(conn);
 }
 
-static void lme_protocol_error(struct lme_link *link, const char *why)
+static void lme_protocol_error(struct lme_link *link, const char *cause)
 {
-	lme_disconnect(link, APF_REASON_PROTOCOL_ERROR, why);
+	lme_disconnect(link, APF_REASON_PROTOCOL_ERROR, cause);
 }
 
 /* Our sender id for a channel is its slot index plus one, so 0 is free. */

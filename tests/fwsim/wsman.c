@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * AMT WS-Man endpoint of the firmware model. Requests are matched on the
- * WS-Addressing Action and the WS-Management ResourceURI, found by plain
- * substring search whatever namespace prefix the client used; there is no
- * XML library. Responses copy the shape of AMT 16 replies: SOAP 1.2 with
- * the prefixes a: to g:, sent chunked in pieces of at most 0x2FA bytes.
+ * WS-Addressing Action and the WS-Management ResourceURI. A plain substring
+ * search finds them whatever namespace prefix the client used, so no XML
+ * library is needed. Responses copy the shape of an AMT 15 reply recorded
+ * in RPS's tests: SOAP 1.2 with the prefixes a: to g:, chunked in pieces
+ * of 0x2FA bytes.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@
 
 #define SERVER_HEADER "Server: Intel(R) Active Management Technology 16.1.25\r\n"
 
-/* The largest chunk AMT 15 and 16 were seen to send. */
+/* The chunk size of that recorded AMT 15 reply. */
 #define WSMAN_CHUNK_MAX 0x2FA
 
 /*
@@ -231,7 +232,10 @@ static int wsman_send_unauthorized(struct http_buf *out, bool close)
 		close ? "Connection: close\r\n" : "", body);
 }
 
-/* Sends a SOAP fault with HTTP 400, as AMT does for addressing faults. */
+/*
+ * Sends a SOAP fault with HTTP 400.
+ * NOTE: the HTTP status real AMT uses for these faults is not verified.
+ */
 static int wsman_send_fault(struct http_buf *out, const struct wsman_call *call,
 			    const char *subcode, const char *reason, bool close)
 {

@@ -56,7 +56,7 @@ int fw_send(struct fw_conn *conn, const void *msg, size_t len)
 	return 0;
 }
 
-/* Like a real HBM layer may, this tells the client at once. */
+/* Calls the client's disconnected() at once, as hbm.c does. */
 void fw_disconnect(struct fw_conn *conn)
 {
 	if (conn->disconnected)

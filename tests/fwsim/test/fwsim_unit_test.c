@@ -127,7 +127,8 @@ static long amthi_reply_status(const struct fake_msg *m, uint32_t command)
 {
 	if (!m || !CHECK(m->len >= 16))
 		return -1;
-	CHECK(m->data[0] == 1 && m->data[1] == 1);
+	CHECK(m->data[0] == 1);
+	CHECK(m->data[1] == 1);
 	CHECK(le32(m->data + 4) == (command | 0x00800000u));
 	CHECK(le32(m->data + 8) == m->len - 12);
 	return le32(m->data + 12);
@@ -181,9 +182,12 @@ static void test_amthi_code_versions_amt(void)
 	if (amthi_reply_status(m, 0x0400001A) != 0)
 		return;
 	CHECK(memchr(m->data + 16, '\0', 65) != NULL);
-	CHECK(find_code_version(m, "AMT", v) && !strcmp(v, "16.1.25"));
-	CHECK(find_code_version(m, "Sku", v) && !strcmp(v, "16392"));
-	CHECK(find_code_version(m, "Build Number", v) && !strcmp(v, "2022"));
+	if (CHECK(find_code_version(m, "AMT", v)))
+		CHECK(!strcmp(v, "16.1.25"));
+	if (CHECK(find_code_version(m, "Sku", v)))
+		CHECK(!strcmp(v, "16392"));
+	if (CHECK(find_code_version(m, "Build Number", v)))
+		CHECK(!strcmp(v, "2022"));
 	CHECK(find_code_version(m, "Flash", v));
 	CHECK(find_code_version(m, "Recovery Version", v));
 	CHECK(!find_code_version(m, "NoSuchEntry", v));
@@ -198,7 +202,8 @@ static void test_amthi_code_versions_ism(void)
 	m = amthi_call(0x0400001A, NULL, 0);
 	if (amthi_reply_status(m, 0x0400001A) != 0)
 		return;
-	CHECK(find_code_version(m, "Sku", v) && !strcmp(v, "16400"));
+	if (CHECK(find_code_version(m, "Sku", v)))
+		CHECK(!strcmp(v, "16400"));
 }
 
 static void test_amthi_state_queries(void)
@@ -280,7 +285,8 @@ static void test_amthi_cert_hashes(void)
 		CHECK(memcmp(m->data + 24, zero32, 32) != 0);
 		CHECK(!memcmp(m->data + 24 + 32, zero32, 32));
 		name_len = le16(m->data + 16 + 8 + 64 + 1);
-		CHECK(name_len > 0 && m->len == 16 + 8 + 64 + 1 + 2 + (size_t)name_len);
+		CHECK(name_len > 0);
+		CHECK(m->len == 16 + 8 + 64 + 1 + 2 + (size_t)name_len);
 	}
 
 	{
@@ -397,7 +403,8 @@ static void test_http_content_length_pipelined(void)
 	CHECK(used == strlen(text) - strlen("GET / HTTP/1.1\r\n\r\n"));
 	CHECK(!strcmp(req.method, "POST"));
 	CHECK(!strcmp(req.target, "/wsman"));
-	CHECK(req.body_len == 5 && !strcmp(req.body, "hello"));
+	CHECK(req.body_len == 5);
+	CHECK(!strcmp(req.body, "hello"));
 	CHECK(!strcmp(http_request_header(&req, "host"), "x:16992"));
 	CHECK(!http_request_wants_close(&req));
 
@@ -405,7 +412,8 @@ static void test_http_content_length_pipelined(void)
 	used = http_request_feed(&req, (const uint8_t *)text + used,
 				 strlen(text) - used);
 	CHECK(req.status == HTTP_COMPLETE);
-	CHECK(!strcmp(req.method, "GET") && req.body_len == 0);
+	CHECK(!strcmp(req.method, "GET"));
+	CHECK(req.body_len == 0);
 	http_request_free(&req);
 }
 
@@ -814,7 +822,8 @@ static void test_apf_out_of_order(void)
 	reset_state(FW_SKU_AMT);
 	lme_start();
 	host_open("forwarded-tcpip", 1, 4096, 16992);
-	CHECK(fake_sent_count == 1 && sent_is_disconnect(0, 2));
+	CHECK(fake_sent_count == 1);
+	CHECK(sent_is_disconnect(0, 2));
 	CHECK(lme_conn.disconnected);
 	lme_stop();
 
@@ -891,7 +900,7 @@ static void test_apf_channel_refusals(void)
 	}
 	fake_clear_sent();
 
-	/* Closing one frees a slot: AMT answers the close, then opens again. */
+	/* Closing one frees a slot: AMT sends its own close, then opens again. */
 	host_send_u32(97, ids[3]);
 	if (CHECK(fake_sent_count == 1 && fake_sent[0].len == 5)) {
 		CHECK(fake_sent[0].data[0] == 97);
@@ -1056,7 +1065,7 @@ static bool parse_response(const char *raw, size_t len, struct http_response *r)
 
 /*
  * Sends @request on a fresh channel with a host window of @window, adjusting
- * it as data arrives, and collects the response. *closed tells whether
+ * it as data arrives, and collects the response. *closed is set when
  * AMT sent CHANNEL_CLOSE.
  */
 static char raw[131072];
@@ -1111,7 +1120,7 @@ static bool wsman_exchange(const char *request, uint32_t window,
 		host_send_u32_pair(93, id, got);
 	}
 	raw[raw_len] = '\0';
-	/* Close from the host side too; AMT answers if it had not closed. */
+	/* Close from the host side too, so AMT sends CHANNEL_CLOSE if it had not. */
 	host_send_u32(97, id);
 	fake_clear_sent();
 	return ok && parse_response(raw, raw_len, r);
@@ -1310,7 +1319,8 @@ static void test_wsman_faults(void)
 	if (CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
 		CHECK(wsman_element_text(r.body, "ReturnValue", text,
 					 sizeof(text)) == 0 && !strcmp(text, "3"));
-	CHECK(fw_state.provisioning_state == 0 && !fw_state.admin_digest[0]);
+	CHECK(fw_state.provisioning_state == 0);
+	CHECK(!fw_state.admin_digest[0]);
 
 	/* Other methods and paths. */
 	if (CHECK(wsman_exchange("GET /wsman HTTP/1.1\r\n\r\n", 1 << 20, &r,
@@ -1354,7 +1364,8 @@ static void test_wsman_keep_alive_pipelined(void)
 	CHECK(!closed);
 	first = strstr(raw, "HTTP/1.1 401 Unauthorized\r\n");
 	CHECK(first == raw);
-	CHECK(first && strstr(first + 1, "HTTP/1.1 401 Unauthorized\r\n"));
+	if (CHECK(first != NULL))
+		CHECK(strstr(first + 1, "HTTP/1.1 401 Unauthorized\r\n") != NULL);
 	CHECK(strstr(raw, "Connection: close") == NULL);
 	CHECK(!lme_conn.disconnected);
 	lme_stop();
