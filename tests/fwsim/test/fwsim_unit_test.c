@@ -1344,8 +1344,9 @@ static void test_wsman_keep_alive_pipelined(void)
 {
 	static char request[32768];
 	static struct http_response r;
-	const char *first;
-	size_t half;
+	const char *p;
+	size_t one, i;
+	unsigned int responses = 0;
 	bool closed;
 
 	reset_state(FW_SKU_AMT);
@@ -1354,20 +1355,26 @@ static void test_wsman_keep_alive_pipelined(void)
 		lme_stop();
 		return;
 	}
-	/* Two keep-alive requests in one stream: two 401s, channel stays open. */
+	/*
+	 * Sixteen keep-alive requests in one stream: sixteen 401s, more than one
+	 * LME message can carry, and the channel stays open.
+	 */
 	make_wsman_request(request, sizeof(request), NULL, GET_ACTION, GS_URI,
 			   "0", "", true);
-	half = strlen(request);
-	memcpy(request + half, request, half);
-	request[2 * half] = '\0';
+	one = strlen(request);
+	for (i = 1; i < 16; i++)
+		memcpy(request + i * one, request, one);
+	request[16 * one] = '\0';
 	wsman_exchange(request, 1 << 20, &r, &closed);
 	CHECK(!closed);
-	first = strstr(raw, "HTTP/1.1 401 Unauthorized\r\n");
-	CHECK(first == raw);
-	if (CHECK(first != NULL))
-		CHECK(strstr(first + 1, "HTTP/1.1 401 Unauthorized\r\n") != NULL);
+	CHECK(strlen(raw) > 0x1400);
+	CHECK(!strncmp(raw, "HTTP/1.1 401 Unauthorized\r\n", 27));
+	for (p = raw; (p = strstr(p, "HTTP/1.1 401 Unauthorized\r\n")); p++)
+		responses++;
+	CHECK(responses == 16);
 	CHECK(strstr(raw, "Connection: close") == NULL);
 	CHECK(!lme_conn.disconnected);
+	CHECK(lme_conn.oversized_sends == 0);
 	lme_stop();
 }
 
