@@ -105,6 +105,23 @@ static ssize_t apf_state_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(apf_state);
 
+/* Ports AMT announced over APF, space separated; empty while the link is down. */
+static ssize_t apf_ports_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct vpro *vpro = dev_get_drvdata(dev);
+	u32 ports[VPRO_APF_MAX_PORTS];
+	ssize_t len = 0;
+	int count, i;
+
+	count = vpro_apf_ports(vpro, ports, ARRAY_SIZE(ports));
+	for (i = 0; i < count; i++)
+		len += sysfs_emit_at(buf, len, "%s%u", i ? " " : "", ports[i]);
+	len += sysfs_emit_at(buf, len, "\n");
+	return len;
+}
+static DEVICE_ATTR_RO(apf_ports);
+
 static ssize_t activation_status_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
 {
@@ -146,6 +163,7 @@ static struct attribute *vpro_attrs[] = {
 	&dev_attr_provisioning_state.attr,
 	&dev_attr_dns_suffix.attr,
 	&dev_attr_apf_state.attr,
+	&dev_attr_apf_ports.attr,
 	&dev_attr_activation_status.attr,
 	&dev_attr_refresh.attr,
 	NULL
