@@ -1344,7 +1344,7 @@ static void test_wsman_keep_alive_pipelined(void)
 {
 	static char request[32768];
 	static char out[65536];
-	size_t one, i, off, len, out_len = 0;
+	size_t request_len, i, off, len, out_len = 0;
 	unsigned int responses = 0, full_messages = 0;
 	const char *p;
 	uint32_t id;
@@ -1362,11 +1362,11 @@ static void test_wsman_keep_alive_pipelined(void)
 	 */
 	make_wsman_request(request, sizeof(request), NULL, GET_ACTION, GS_URI,
 			   "0", "", true);
-	one = strlen(request);
+	request_len = strlen(request);
 	for (i = 1; i < 16; i++)
-		memcpy(request + i * one, request, one);
-	request[16 * one] = '\0';
-	len = 16 * one;
+		memcpy(request + i * request_len, request, request_len);
+	request[16 * request_len] = '\0';
+	len = 16 * request_len;
 
 	id = lme_open(2000, 0);
 	for (off = 0; off < len; off += 4000) {
