@@ -15,7 +15,7 @@ static const char *skip_space(const char *p)
 	return p;
 }
 
-/* Copies a parameter; a value too long for the field is an error. */
+/* Copies a parameter. A value too long for the field is an error. */
 static int copy_value(char *out, size_t size, const char *value, size_t len)
 {
 	if (len >= size)

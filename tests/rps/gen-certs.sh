@@ -20,7 +20,8 @@ fi
 mkdir -p "$dir"
 
 # The keys protect nothing but a test session, so 2048-bit RSA without a
-# passphrase is enough; 2 days covers a CI run with a skewed guest clock.
+# passphrase is enough. Two days of validity cover a CI run even when the
+# guest clock is a day off.
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
 	-subj "/CN=vpro_heci test CA" \
 	-addext "basicConstraints=critical,CA:TRUE" \

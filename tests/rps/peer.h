@@ -15,10 +15,10 @@
 #define PEER_NAME_MAX		64
 #define PEER_PASSWORD_MAX	128
 
-/* RPS gives each AMT call 12 s by default; the peer uses the same bound. */
+/* Bounds on each client message and on a whole session. */
 #define PEER_MESSAGE_TIMEOUT_MS	12000
 #define PEER_SESSION_TIMEOUT_MS	60000
-/* RPS limits a client message to 100 KiB. */
+/* Largest client message accepted. */
 #define PEER_MAX_MESSAGE	(100 * 1024)
 
 struct peer_profile {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * One RPS session: validate the activation request, then drive AMT
- * through the client's relay the way RPS does for client control mode:
- * AMT_GeneralSettings Get (for the digest realm), then
- * IPS_HostBasedSetupService Setup, then a Get as "admin" to confirm the
- * new password, then "success".
+ * through the client's relay the way RPS does for client control mode.
+ * The calls are AMT_GeneralSettings Get (for the digest realm),
+ * IPS_HostBasedSetupService Setup, and a Get as "admin" that confirms
+ * the new password. The session ends with "success" or "error".
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -56,7 +56,7 @@ static int send_envelope(struct session *s, const char *method,
 	return rc;
 }
 
-/* Receives the next client message; sets s->error on failure. */
+/* Receives the next client message, or sets s->error and returns NULL. */
 static char *recv_text(struct session *s, const char *waiting_for)
 {
 	int timed_out;
@@ -114,7 +114,7 @@ static char *expect_method(struct session *s, const char *want, size_t *len)
  * challenges with @username and @password. Returns 0 and fills @resp,
  * or -1 with s->error set.
  */
-static int wsman_call(struct session *s, const char *what, const char *xml,
+static int wsman_call(struct session *s, const char *call_name, const char *xml,
 		      const char *username, const char *password,
 		      struct http_response *resp)
 {
@@ -147,13 +147,13 @@ static int wsman_call(struct session *s, const char *what, const char *xml,
 			snprintf(s->error, sizeof(s->error), "out of memory");
 			return -1;
 		}
-		log_msg("session %u: wsman %s (%s as %s)", s->id, what,
+		log_msg("session %u: wsman %s (%s as %s)", s->id, call_name,
 			s->have_challenge ? "digest auth" : "no auth", username);
 		rc = send_envelope(s, "wsman", "ok", "ok", encoded);
 		free(encoded);
 		if (rc < 0) {
 			snprintf(s->error, sizeof(s->error),
-				 "sending the %s request to the client failed", what);
+				 "sending the %s request to the client failed", call_name);
 			return -1;
 		}
 
@@ -164,15 +164,15 @@ static int wsman_call(struct session *s, const char *what, const char *xml,
 		free(raw);
 		if (rc < 0) {
 			snprintf(s->error, sizeof(s->error),
-				 "%s: invalid AMT response: %s", what, reason);
+				 "%s: invalid AMT response: %s", call_name, reason);
 			return -1;
 		}
-		log_msg("session %u: %s returned HTTP %d", s->id, what, resp->status);
+		log_msg("session %u: %s returned HTTP %d", s->id, call_name, resp->status);
 		if (resp->status == 200)
 			return 0;
 		if (resp->status != 401) {
 			snprintf(s->error, sizeof(s->error),
-				 "%s failed: AMT returned HTTP %d", what, resp->status);
+				 "%s failed: AMT returned HTTP %d", call_name, resp->status);
 			http_response_free(resp);
 			return -1;
 		}
@@ -183,7 +183,7 @@ static int wsman_call(struct session *s, const char *what, const char *xml,
 		if (rc < 0) {
 			snprintf(s->error, sizeof(s->error),
 				 "%s: HTTP 401 without a valid Digest WWW-Authenticate header",
-				 what);
+				 call_name);
 			s->have_challenge = 0;
 			return -1;
 		}
@@ -191,13 +191,13 @@ static int wsman_call(struct session *s, const char *what, const char *xml,
 		if (unauthorized >= MAX_UNAUTHORIZED) {
 			snprintf(s->error, sizeof(s->error),
 				 "%s failed: AMT rejected the credentials of %s %u times in a row",
-				 what, username, unauthorized);
+				 call_name, username, unauthorized);
 			return -1;
 		}
 	}
 }
 
-/* The realm is "Digest:" and 32 hex digits (RPS's isDigestRealmValid). */
+/* The realm is "Digest:" and 32 hex digits (RPS src/Validator.ts, isDigestRealmValid). */
 static int realm_valid(const char *realm)
 {
 	size_t i;
@@ -377,6 +377,8 @@ bool session_run(struct ws_conn *ws, const struct peer_config *cfg,
 		goto out;
 	}
 
+	/* NOTE: RPS fills Network from its network configuration step, which
+	 * the peer does not run, so "Not configured" is the peer's own text. */
 	message = status_message(s.act.current_mode == 0 ?
 				 "Client control mode" :
 				 "already enabled in client mode.",

@@ -19,6 +19,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "rps-peer")
@@ -72,7 +73,7 @@ class FakeAmt:
                    f"{0 if ok else 2}</g:ReturnValue></g:Setup_OUTPUT></a:Body>")
         else:
             return b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
-        # Answer chunked in small pieces, as AMT does.
+        # Small chunks exercise the peer's chunked decoding.
         data = out.encode()
         chunks = b"".join(b"%X\r\n%s\r\n" % (len(data[i:i + 40]), data[i:i + 40])
                           for i in range(0, len(data), 40))
@@ -167,6 +168,15 @@ class WsClient:
             self.send(data[:2], opcode=8)
             return None
         return data.decode()
+
+
+def plain_get(port, ca):
+    """Sends a GET without Upgrade headers and returns the status line."""
+    ctx = ssl.create_default_context(cafile=ca)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=15)
+    with ctx.wrap_socket(raw, server_hostname="localhost") as sock:
+        sock.sendall(b"GET /activate HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        return sock.recv(4096).split(b"\r\n")[0].decode()
 
 
 def activation_message(profile="ccm", protocol="4.0.0", mode=0, **overrides):
@@ -339,6 +349,10 @@ def main():
     ws = WsClient(peer.port, ca, path="/other")
     check("wrong path gets 404", ws.status_line.startswith("HTTP/1.1 404"), ws.status_line)
     check("peer exits 1 after 404", peer.finish() == 1)
+    peer = Peer(certs)
+    status_line = plain_get(peer.port, ca)
+    check("plain GET gets 400", status_line.startswith("HTTP/1.1 400"), status_line)
+    peer.finish()
 
     # 8. Not JSON, then a client that never sends anything.
     peer = Peer(certs)
@@ -347,6 +361,15 @@ def main():
     check("non-JSON message rejected",
           final and final["method"] == "error" and "JSON" in final["message"], final)
     peer.finish()
+    peer = Peer(certs)
+    ws = WsClient(peer.port, ca)
+    started = time.monotonic()
+    rc = peer.finish()
+    waited = time.monotonic() - started
+    check("silent client times out", rc == 1, rc)
+    check("timeout after about 12 s", 11 <= waited <= 20, waited)
+    check("timeout is logged", "timed out waiting for the activation request" in peer.log_copy,
+          peer.log_copy)
 
     shutil.rmtree(certs, ignore_errors=True)
     print(f"1..{len(results)}")

@@ -21,16 +21,16 @@
 #define WS_KEY_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_MAX_REQUEST 8192
 
-static void log_tls_error(const char *what)
+static void log_tls_error(const char *failed_step)
 {
 	unsigned long e = ERR_get_error();
 	char text[256];
 
 	if (e) {
 		ERR_error_string_n(e, text, sizeof(text));
-		log_msg("%s: %s", what, text);
+		log_msg("%s: %s", failed_step, text);
 	} else {
-		log_msg("%s", what);
+		log_msg("%s", failed_step);
 	}
 	ERR_clear_error();
 }

@@ -8,7 +8,7 @@
 #
 # Needs vproctl, rps-peer and a running fwsim with SKU amt. Certificates
 # come from $VPRO_RPS_CERTS (default /etc/vpro-vm/certs, where
-# tests/vm/run.sh puts ca.pem, server.pem and server.key); without them
+# tests/vm/run.sh puts ca.pem, server.pem and server.key). Without them,
 # gen-certs.sh from tests/rps must be in PATH to create them.
 # Prints TAP and exits 1 when any check fails. Runs under busybox sh.
 set -u
@@ -81,7 +81,7 @@ start_peer() {
 }
 
 # Waits up to 70 s (the peer's 60 s session bound plus margin) for
-# rps-peer to exit and sets peer_status; 124 when it had to be killed.
+# rps-peer to exit and sets peer_status, which is 124 when it was killed.
 wait_peer() {
 	i=0
 	while kill -0 "$peer_pid" 2>/dev/null && [ $i -lt 700 ]; do
@@ -99,7 +99,7 @@ wait_peer() {
 	peer_pid=
 }
 
-# Runs vproctl activate with the arguments given, bounded to 90 s; sets
+# Runs vproctl activate with the arguments given for at most 90 s. Sets
 # vp_status and leaves the output in $work/vproctl.out.
 run_activate() {
 	timeout 90 vproctl activate -u "wss://127.0.0.1:$peer_port/activate" \
