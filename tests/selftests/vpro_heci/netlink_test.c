@@ -2,7 +2,7 @@
 /*
  * Guest test of the "vpro_heci" generic netlink family over raw netlink
  * sockets. VPRO_SKU (amt, ism or none) names the SKU fwsim runs with:
- * with amt and ism the answers must match /sys/class/vpro/vpro0, with
+ * with amt and ism the replies must match /sys/class/vpro/vpro0, with
  * none every device command must fail with ENODEV.
  */
 #define _GNU_SOURCE
