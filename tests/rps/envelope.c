@@ -52,7 +52,8 @@ char *status_message(const char *status, const char *network)
 	return text;
 }
 
-int envelope_parse(const char *text, char *method, size_t method_size,
+int envelope_parse(const char *text, bool require_version,
+		   char *method, size_t method_size,
 		   char **payload, size_t *payload_len,
 		   char *err, size_t err_size)
 {
@@ -89,11 +90,12 @@ int envelope_parse(const char *text, char *method, size_t method_size,
 
 	field = json_object_get(root, "protocolVersion");
 	value = json_string_value(field);
-	if (!value) {
+	if (!value && require_version) {
 		snprintf(err, err_size, "message has no \"protocolVersion\" string");
 		goto out;
 	}
-	if (atoi(value) != 4 || value[0] != '4' || (value[1] && value[1] != '.')) {
+	if (value &&
+	    (value[0] != '4' || (value[1] != '\0' && value[1] != '.'))) {
 		snprintf(err, err_size,
 			 "protocol version %.20s is not supported; use %s",
 			 value, PEER_PROTOCOL_VERSION);
@@ -298,7 +300,7 @@ int activation_parse(const char *text, const struct peer_config *cfg,
 	int rc;
 
 	memset(act, 0, sizeof(*act));
-	if (envelope_parse(text, method, sizeof(method), &raw, &raw_len,
+	if (envelope_parse(text, true, method, sizeof(method), &raw, &raw_len,
 			   err, err_size) < 0)
 		return -1;
 	if (!raw) {

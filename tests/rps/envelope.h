@@ -38,9 +38,11 @@ char *status_message(const char *status, const char *network);
 /*
  * Parses a client message. On success returns 0 and copies the method
  * (at most @method_size bytes) and the decoded payload (to free()).
- * On failure writes a readable reason to @err and returns -1.
+ * On failure writes a readable reason to @err and returns -1. Without
+ * @require_version, a missing protocolVersion is accepted, as RPS does.
  */
-int envelope_parse(const char *text, char *method, size_t method_size,
+int envelope_parse(const char *text, bool require_version,
+		   char *method, size_t method_size,
 		   char **payload, size_t *payload_len,
 		   char *err, size_t err_size);
 

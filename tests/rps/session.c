@@ -89,7 +89,7 @@ static char *expect_method(struct session *s, const char *want, size_t *len)
 
 	if (!text)
 		return NULL;
-	if (envelope_parse(text, method, sizeof(method), &payload, len,
+	if (envelope_parse(text, false, method, sizeof(method), &payload, len,
 			   reason, sizeof(reason)) < 0) {
 		snprintf(s->error, sizeof(s->error), "invalid \"%s\" message: %s",
 			 want, reason);

@@ -306,6 +306,12 @@ def main():
     check("protocol 3.0.0 rejected",
           final and final["method"] == "error" and "3.0.0" in final["message"], final)
     peer.finish()
+    peer = Peer(certs)
+    ws = WsClient(peer.port, ca)
+    final, _ = run_device(ws, FakeAmt(), activation_message(protocol=None))
+    check("missing protocolVersion rejected",
+          final and final["method"] == "error" and "protocolVersion" in final["message"], final)
+    peer.finish()
 
     # 4. Short UUID, missing password, bad mode, old firmware.
     cases = [("short uuid rejected", {"uuid": "1234"}, "36"),
