@@ -37,6 +37,13 @@ module_param_named(apf_connect_timeout_ms, vpro_apf_connect_timeout_ms, uint,
 MODULE_PARM_DESC(apf_connect_timeout_ms,
 		 "Default CONNECT timeout in ms when the caller passes 0 (default 10000)");
 
+/*
+ * AMT sends its tcpip-forward requests back to back; the handshake is
+ * complete when none came for this long. An estimate, since no firmware
+ * document gives a bound.
+ */
+#define APF_HANDSHAKE_QUIET_MS	200
+
 /* Messages the rx callback takes from MEI per call, to bound its run. */
 #define APF_RX_BATCH	16
 
@@ -82,8 +89,6 @@ static void apf_set_state(struct vpro_apf *apf, enum vpro_apf_state state)
 	if (apf->state == state)
 		return;
 	WRITE_ONCE(apf->state, state);
-	if (state == VPRO_APF_UP)
-		apf->up_since = jiffies;
 	vpro_nl_notify_apf_link(apf->vpro, state);
 	wake_up_all(&apf->link_wait);
 }
@@ -302,19 +307,6 @@ bool vpro_apf_port_announced(struct vpro_apf *apf, u16 port)
 	return false;
 }
 
-/* Checks the published copy of the port list; needs no apf->lock. */
-bool vpro_apf_port_published(struct vpro_apf *apf, u16 port)
-{
-	bool found = false;
-	int i;
-
-	spin_lock(&apf->ports_lock);
-	for (i = 0; i < apf->nports_copy; i++)
-		found |= apf->ports_copy[i] == port;
-	spin_unlock(&apf->ports_lock);
-	return found;
-}
-
 static void apf_protocol_error(struct vpro_apf *apf, const char *what)
 {
 	dev_warn_ratelimited(apf_dev(apf),
@@ -397,9 +389,9 @@ static void apf_add_port(struct vpro_apf *apf, const struct apf_msg *msg)
 		return;
 	apf_publish_ports(apf);
 	dev_dbg(apf_dev(apf), "%s: AMT forwards port %u\n", apf->name, port);
-	/* The first announced port completes the handshake. */
-	apf_set_state(apf, VPRO_APF_UP);
-	wake_up_all(&apf->link_wait);
+	if (apf->state == VPRO_APF_HANDSHAKING)
+		mod_delayed_work(apf->wq, &apf->handshake_work,
+				 msecs_to_jiffies(APF_HANDSHAKE_QUIET_MS));
 }
 
 static void apf_remove_port(struct vpro_apf *apf, const struct apf_msg *msg)
@@ -704,6 +696,22 @@ static void apf_rx_work(struct work_struct *work)
 	}
 }
 
+/*
+ * Completes the handshake once AMT sent no tcpip-forward request for
+ * APF_HANDSHAKE_QUIET_MS, so that no CHANNEL_OPEN overtakes the reply to
+ * a later request.
+ */
+static void apf_handshake_work(struct work_struct *work)
+{
+	struct vpro_apf *apf = container_of(to_delayed_work(work),
+					    struct vpro_apf, handshake_work);
+
+	mutex_lock(&apf->lock);
+	if (apf->state == VPRO_APF_HANDSHAKING && apf->nports)
+		apf_set_state(apf, VPRO_APF_UP);
+	mutex_unlock(&apf->lock);
+}
+
 static void apf_linger_work(struct work_struct *work)
 {
 	struct vpro_apf *apf =
@@ -787,6 +795,7 @@ int vpro_apf_init(struct vpro *vpro, struct mei_cl_device *lme)
 	INIT_WORK(&apf->rx_work, apf_rx_work);
 	INIT_WORK(&apf->tx_work, apf_tx_work);
 	INIT_DELAYED_WORK(&apf->linger_work, apf_linger_work);
+	INIT_DELAYED_WORK(&apf->handshake_work, apf_handshake_work);
 
 	apf->wq = alloc_workqueue("vpro_apf%d", 0, 0, vpro->index);
 	if (!apf->wq) {
@@ -830,6 +839,7 @@ void vpro_apf_exit(struct vpro *vpro)
 	mutex_unlock(&apf->lock);
 
 	cancel_delayed_work_sync(&apf->linger_work);
+	cancel_delayed_work_sync(&apf->handshake_work);
 	destroy_workqueue(apf->wq);
 	apf_purge(apf, &apf->rx_queue);
 	apf_purge(apf, &apf->tx_queue);

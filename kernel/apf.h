@@ -85,7 +85,6 @@ struct vpro_apf {
 	bool service_accepted;		/* pfwd SERVICE_ACCEPT sent */
 	/* Incremented by every link reset; stale frames are dropped. */
 	unsigned int generation;
-	unsigned long up_since;		/* jiffies when the state became UP */
 	u32 ports[VPRO_APF_MAX_PORTS];
 	int nports;
 	struct list_head channels;
@@ -107,6 +106,7 @@ struct vpro_apf {
 	struct work_struct rx_work;
 	struct work_struct tx_work;
 	struct delayed_work linger_work;
+	struct delayed_work handshake_work;
 };
 
 enum vpro_apf_channel_state {
@@ -150,7 +150,6 @@ void vpro_apf_link_reset(struct vpro_apf *apf, int error);
 int vpro_apf_send(struct vpro_apf *apf, const void *msg, size_t len);
 int vpro_apf_send_data(struct vpro_apf *apf, struct vpro_apf_frame *frame);
 bool vpro_apf_port_announced(struct vpro_apf *apf, u16 port);
-bool vpro_apf_port_published(struct vpro_apf *apf, u16 port);
 void vpro_apf_channel_unlist(struct vpro_apf_channel *ch);
 void vpro_apf_schedule_linger(struct vpro_apf *apf);
 void vpro_apf_channel_put(struct vpro_apf_channel *ch);

@@ -35,13 +35,6 @@
 #include "apf.h"
 #include "apf_codec.h"
 
-/*
- * Time after the link came up during which CONNECT waits for AMT to
- * announce a port it has not announced yet. AMT sends its tcpip-forward
- * requests back to back, so this is generous.
- */
-#define APF_PORT_SETTLE_MS	500
-
 #define APF_MIN_RX_WINDOW	1024
 #define APF_MAX_RX_WINDOW	65536
 
@@ -157,16 +150,9 @@ static bool apf_open_answered(struct vpro_apf_channel *ch)
 	return READ_ONCE(ch->state) != VPRO_APF_CH_OPENING;
 }
 
-static bool apf_link_settled(struct vpro_apf *apf,
-			     struct vpro_apf_channel *ch)
+static bool apf_link_ready(struct vpro_apf *apf, struct vpro_apf_channel *ch)
 {
 	return READ_ONCE(apf->state) == VPRO_APF_UP || apf_open_answered(ch);
-}
-
-static bool apf_port_settled(struct vpro_apf *apf, struct vpro_apf_channel *ch)
-{
-	return READ_ONCE(apf->state) != VPRO_APF_UP || apf_open_answered(ch) ||
-	       vpro_apf_port_published(apf, ch->port);
 }
 
 /* Lists @ch under a new id and starts the link. */
@@ -205,14 +191,13 @@ static int apf_connect_begin(struct vpro_apf *apf, struct vpro_apf_channel *ch,
 static int apf_connect_open(struct vpro_apf *apf, struct vpro_apf_channel *ch,
 			    unsigned long deadline)
 {
-	unsigned long settled;
 	u8 msg[96];
 	int len, ret;
 	long left;
 
 	mutex_unlock(&apf->lock);
 	left = wait_event_interruptible_timeout(apf->link_wait,
-						apf_link_settled(apf, ch),
+						apf_link_ready(apf, ch),
 						apf_remaining(deadline));
 	ret = apf_wait_result(left);
 	mutex_lock(&apf->lock);
@@ -221,22 +206,9 @@ static int apf_connect_open(struct vpro_apf *apf, struct vpro_apf_channel *ch,
 	if (ret)
 		return ret;
 
-	if (!vpro_apf_port_announced(apf, ch->port)) {
-		settled = apf->up_since + msecs_to_jiffies(APF_PORT_SETTLE_MS);
-		if (time_before(settled, deadline))
-			deadline = settled;
-		mutex_unlock(&apf->lock);
-		wait_event_interruptible_timeout(apf->link_wait,
-						 apf_port_settled(apf, ch),
-						 apf_remaining(deadline));
-		mutex_lock(&apf->lock);
-		if (ch->state != VPRO_APF_CH_OPENING)
-			return ch->error;
-		if (signal_pending(current))
-			return -ERESTARTSYS;
-		if (!vpro_apf_port_announced(apf, ch->port))
-			return -EHOSTUNREACH;
-	}
+	/* AMT announced its ports before the link became UP. */
+	if (!vpro_apf_port_announced(apf, ch->port))
+		return -EHOSTUNREACH;
 
 	/* The originator port is our channel id, to match AMT's logs. */
 	len = apf_encode_channel_open(msg, sizeof(msg), ch->local_id,
