@@ -28,6 +28,10 @@
 /* The module's default max_channels. */
 #define MAX_CHANNELS		6
 #define NOBODY_UID		65534
+#define APF_STATE		"/sys/class/vpro/vpro0/apf_state"
+#define LINGER_PARAM		"/sys/module/vpro_heci/parameters/apf_linger_ms"
+/* Many times the 4096-byte window, so the write waits for WINDOW_ADJUST. */
+#define LARGE_BODY_LEN		(100 * 1024)
 
 static const char wsman_body[] =
 	"<?xml version=\"1.0\" encoding=\"utf-8\"?>"
@@ -115,12 +119,16 @@ static ssize_t read_to_eof(int fd, char *buf, size_t size)
 	return len;
 }
 
-static int send_wsman_post(int fd)
+/* Sends a WS-Man POST whose body is the envelope and @padding spaces. */
+static int send_wsman_post_padded(int fd, size_t padding)
 {
-	char request[1024];
-	int len;
+	size_t body_len = strlen(wsman_body) + padding;
+	char *request = malloc(1024 + body_len);
+	int len, ret;
 
-	len = snprintf(request, sizeof(request),
+	if (!request)
+		return -1;
+	len = snprintf(request, 1024,
 		       "POST /wsman HTTP/1.1\r\n"
 		       "Host: 127.0.0.1:16992\r\n"
 		       "Content-Type: application/soap+xml; charset=UTF-8\r\n"
@@ -128,8 +136,35 @@ static int send_wsman_post(int fd)
 		       "Connection: close\r\n"
 		       "\r\n"
 		       "%s",
-		       strlen(wsman_body), wsman_body);
-	return write_all(fd, request, len);
+		       body_len, wsman_body);
+	memset(request + len, ' ', padding);
+	ret = write_all(fd, request, len + padding);
+	free(request);
+	return ret;
+}
+
+static int send_wsman_post(int fd)
+{
+	return send_wsman_post_padded(fd, 0);
+}
+
+/* Reads a one-line sysfs or module parameter file into @buf. */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	char *nl;
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, size, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	return 0;
 }
 
 TEST(device_is_root_only)
@@ -340,6 +375,69 @@ TEST(closed_channels_are_released)
 		close(fd);
 	}
 	free(response);
+}
+
+TEST(large_request_crosses_windows)
+{
+	char *response = malloc(RESPONSE_MAX);
+	int fd;
+
+	ASSERT_NE(NULL, response);
+	fd = open_device(O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, apf_connect(fd, VPRO_AMT_PORT_HTTP, 0)) {
+		TH_LOG("CONNECT 16992: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, send_wsman_post_padded(fd, LARGE_BODY_LEN)) {
+		TH_LOG("write of a %d-byte body: %s", LARGE_BODY_LEN,
+		       strerror(errno));
+	}
+	ASSERT_LT(0, read_to_eof(fd, response, RESPONSE_MAX));
+	EXPECT_EQ(0, strncmp(response, "HTTP/1.1 401", 12)) {
+		TH_LOG("status line: %.40s", response);
+	}
+	close(fd);
+	free(response);
+}
+
+TEST(link_released_after_linger)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	char state[32], linger[32];
+	int fd, i, waited_ms;
+
+	ASSERT_EQ(0, read_line(LINGER_PARAM, linger, sizeof(linger)));
+	fd = open_device(O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, apf_connect(fd, VPRO_AMT_PORT_HTTP, 0)) {
+		TH_LOG("CONNECT 16992: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, read_line(APF_STATE, state, sizeof(state)));
+	EXPECT_STREQ("up", state);
+	close(fd);
+
+	/* The link goes down within the linger time plus 5 s of slack. */
+	waited_ms = 0;
+	for (i = 0; i < (atoi(linger) + 5000) / 100; i++) {
+		ASSERT_EQ(0, read_line(APF_STATE, state, sizeof(state)));
+		if (!strcmp(state, "down"))
+			break;
+		nanosleep(&pause, NULL);
+		waited_ms += 100;
+	}
+	EXPECT_STREQ("down", state) {
+		TH_LOG("apf_state after %d ms (linger %s ms)", waited_ms,
+		       linger);
+	}
+
+	/* The next CONNECT runs the handshake again. */
+	fd = open_device(O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, apf_connect(fd, VPRO_AMT_PORT_HTTP, 0)) {
+		TH_LOG("CONNECT after the link went down: %s",
+		       strerror(errno));
+	}
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
