@@ -29,7 +29,7 @@ MODULE_PARM_DESC(max_channels,
 unsigned int vpro_apf_rx_window = 4096;
 module_param_named(apf_rx_window, vpro_apf_rx_window, uint, 0644);
 MODULE_PARM_DESC(apf_rx_window,
-		 "Receive window in bytes per APF channel, 1024 to 65536 (default 4096)");
+		 "Receive window in bytes per new APF channel, clamped to 1024..65536 (default 4096)");
 
 unsigned int vpro_apf_connect_timeout_ms = 10000;
 module_param_named(apf_connect_timeout_ms, vpro_apf_connect_timeout_ms, uint,
@@ -307,11 +307,11 @@ bool vpro_apf_port_announced(struct vpro_apf *apf, u16 port)
 	return false;
 }
 
-static void apf_protocol_error(struct vpro_apf *apf, const char *what)
+static void apf_protocol_error(struct vpro_apf *apf, const char *reason)
 {
 	dev_warn_ratelimited(apf_dev(apf),
 			     "%s: APF protocol error: %s; resetting the link\n",
-			     apf->name, what);
+			     apf->name, reason);
 	vpro_apf_link_reset(apf, -ECONNRESET);
 }
 
@@ -544,7 +544,7 @@ static void apf_handle_close(struct vpro_apf *apf, const struct apf_msg *msg)
 		apf_find_channel(apf, msg->channel_close.recipient);
 
 	if (!ch) {
-		/* AMT answers our own CHANNEL_CLOSE, and sends some for id 0. */
+		/* AMT replies to our own CHANNEL_CLOSE, and sends some for id 0. */
 		dev_dbg_ratelimited(apf_dev(apf), "%s: CHANNEL_CLOSE for unknown channel %u ignored\n",
 				    apf->name, msg->channel_close.recipient);
 		return;
@@ -782,7 +782,6 @@ int vpro_apf_init(struct vpro *vpro, struct mei_cl_device *lme)
 	kref_init(&apf->kref);
 	apf->vpro = vpro;
 	apf->lme = lme;
-	apf->index = vpro->index;
 	apf->next_id = 1;
 	snprintf(apf->name, sizeof(apf->name), "vpro_apf%d", vpro->index);
 	mutex_init(&apf->lock);

@@ -52,9 +52,10 @@ int vpro_apf_ports(struct vpro *vpro, u32 *ports, int max);
 
 /*
  * Largest LME message sent to AMT. Neither 6.1 nor 6.12 exports the
- * client's max message length to bus drivers, so this is a safe value.
- * NOTE: 4096 is below the 0x1400 that LME reports on the laptops where
- * PROTOCOLS.md saw it, but no firmware with a smaller limit is known.
+ * client's max message length to bus drivers, so this is a fixed value.
+ * NOTE: 4096 is a guess below the 0x1400 of AMTHI on real laptops and of
+ * LME in the firmware model; a firmware with a smaller limit would make
+ * mei_cldev_send() fail with -EFBIG, which resets the link.
  */
 #define VPRO_APF_TX_MAX_MSG	4096
 /* Receive buffer of the rx callback; a longer message fails to decode. */
@@ -73,10 +74,8 @@ struct vpro_apf {
 	struct kref kref;
 	struct vpro *vpro;
 	struct mei_cl_device *lme;
-	int index;
 	char name[24];
 	struct miscdevice misc;
-	bool misc_registered;
 
 	struct mutex lock;		/* see Locking above */
 	bool removed;			/* vpro_apf_exit() ran */
@@ -122,7 +121,7 @@ struct vpro_apf_channel {
 	struct vpro_apf *apf;
 	struct list_head node;		/* in apf->channels while listed */
 	bool listed;
-	/* CONNECT gave up waiting: close the channel once AMT answers. */
+	/* CONNECT gave up waiting: close the channel once AMT replies. */
 	bool abandoned;
 	enum vpro_apf_channel_state state;
 	int error;			/* errno for VPRO_APF_CH_FAILED */

@@ -102,7 +102,7 @@ static void apf_close_channel(struct vpro_apf *apf,
 	if (!ch->listed)
 		return;
 	if (ch->state == VPRO_APF_CH_OPENING) {
-		/* The reply handler closes it once AMT answers. */
+		/* The reply handler closes it once AMT replies. */
 		ch->abandoned = true;
 		return;
 	}
@@ -290,9 +290,9 @@ static long apf_connect(struct vpro_apf_file *f, void __user *argp)
 
 	/*
 	 * Timeout or signal after CHANNEL_OPEN was sent: the channel stays
-	 * listed so that AMT's late answer is handled, and the file gets a
+	 * listed so that AMT's late reply is handled, and the file gets a
 	 * fresh channel.
-	 * NOTE: if AMT never answers, the id stays in use until the link
+	 * NOTE: if AMT never replies, the id stays in use until the link
 	 * resets, and it counts against max_channels.
 	 */
 	ch->abandoned = true;
