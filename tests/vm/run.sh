@@ -78,7 +78,14 @@ done
 
 . "$vmdir/lib.sh"
 
+# One run per kernel at a time: runs share build/KVER (objects, initramfs,
+# logs), so a second run waits for the first.
 mkdir -p "$out"
+exec 9>"$out/.lock"
+if ! flock -n 9; then
+	log "another run.sh for $kver is using build/$kver: waiting up to $((vm_timeout + 600)) s"
+	flock -w $((vm_timeout + 600)) 9 || die "build/$kver still locked after $((vm_timeout + 600)) s"
+fi
 build_failed=0
 
 # Kernel modules, per kernel: a private copy of the tree keeps the objects
