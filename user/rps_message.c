@@ -201,9 +201,12 @@ static int check_activation(const struct rps_activation *in, char *why,
 			 "AMTHI GetLocalSystemAccount failed, so RPS cannot log in to AMT");
 		return VP_EXIT_AMT_NOT_READY;
 	}
-	ret = rps_check_hostname(in->fqdn, 1, why, why_size);
-	if (ret)
-		return ret;
+	/* Client control mode needs no DNS suffix; RPS checks it for ACM. */
+	if (in->fqdn && in->fqdn[0]) {
+		ret = rps_check_hostname(in->fqdn, 1, why, why_size);
+		if (ret)
+			return ret;
+	}
 	return rps_check_hostname(in->hostname, 0, why, why_size);
 }
 

@@ -22,7 +22,7 @@
 struct rps_activation {
 	const struct amt_snapshot *amt;
 	const char *profile;
-	const char *fqdn;		/* DNS suffix: -d, else AMT's, else the OS's */
+	const char *fqdn;		/* DNS suffix: -d, else AMT's, else the OS's; may be "" */
 	const char *hostname;
 	const char *dns_suffix_os;
 	const char *amt_password;	/* sent instead of the local account once activated */
@@ -55,7 +55,8 @@ int rps_check_hostname(const char *name, int is_suffix, char *why,
  * Checks @in and builds the activation request. Returns 0 and a
  * malloc'ed JSON text in @out, or an exit code with the reason in @why:
  * 37 for an invalid UUID, 23 when an activated device has no AMT
- * password, 24, 25 or 36 for a bad DNS suffix or hostname. The text
+ * password, 25 for an empty hostname, 36 for an invalid DNS suffix or
+ * hostname. An empty DNS suffix is sent as is. The text
  * contains a password, so wipe it before freeing.
  */
 int rps_build_activation(const struct rps_activation *in, char **out,

@@ -332,11 +332,19 @@ static void test_hostnames(void)
 	ret = rps_build_activation(&in, &text, why, sizeof(why));
 	check(ret == VP_EXIT_INVALID_USER_INPUT && !text,
 	      "request with a 300-character hostname is rejected");
+	in.hostname = "";
+	ret = rps_build_activation(&in, &text, why, sizeof(why));
+	check(ret == VP_EXIT_MISSING_HOSTNAME && !text,
+	      "request without hostname is rejected with 25");
 	in.hostname = "edge";
+	in.fqdn = "bad_suffix.example";
+	ret = rps_build_activation(&in, &text, why, sizeof(why));
+	check(ret == VP_EXIT_INVALID_USER_INPUT && !text,
+	      "request with invalid DNS suffix is rejected with 36");
 	in.fqdn = "";
 	ret = rps_build_activation(&in, &text, why, sizeof(why));
-	check(ret == VP_EXIT_MISSING_DNS_SUFFIX && !text,
-	      "request without DNS suffix is rejected with 24");
+	check(ret == 0 && text, "request without DNS suffix builds (CCM)");
+	free(text);
 }
 
 static void test_missing_account(void)
