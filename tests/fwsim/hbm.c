@@ -7,9 +7,11 @@
  */
 
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fwsim.h"
@@ -82,10 +84,17 @@ struct out_frame {
 
 #define MAX_CLIENTS 2
 
+/* sysfs paths of the MEI device mesim.ko registers, and its bus devices. */
+#define MESIM_DEV_STATE_GLOB	"/sys/devices/platform/mesim/mei/mei*/dev_state"
+#define MEI_BUS_DEVICES		"/sys/bus/mei/devices"
+#define READY_WAIT_SECONDS	10
+
 static struct {
 	int fd;
 	const char *ready_file;
 	unsigned int enumerations;
+	bool ready_pending;		/* enumeration answered, host not seen ready */
+	time_t ready_deadline;
 	struct fw_conn conns[MAX_CLIENTS];	/* me_addr = index + 1 */
 	unsigned int nconns;
 	struct out_frame *out_head;
@@ -161,6 +170,57 @@ bool hbm_output_pending(void)
 	return hbm.out_head != NULL;
 }
 
+int hbm_ready_poll_ms(void)
+{
+	return hbm.ready_pending ? 20 : -1;
+}
+
+static time_t monotonic_seconds(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec;
+}
+
+/* The firmware answered the last enumeration step; wait for the host. */
+static void enumeration_answered(void)
+{
+	hbm.ready_pending = true;
+	hbm.ready_deadline = monotonic_seconds() + READY_WAIT_SECONDS;
+}
+
+static bool mei_device_enabled(void)
+{
+	char state[32] = "";
+	glob_t g;
+	FILE *f;
+
+	if (glob(MESIM_DEV_STATE_GLOB, 0, NULL, &g) != 0)
+		return false;
+	f = fopen(g.gl_pathv[0], "r");
+	globfree(&g);
+	if (!f)
+		return false;
+	if (!fgets(state, sizeof(state), f))
+		state[0] = '\0';
+	fclose(f);
+	return strncmp(state, "ENABLED", 7) == 0;
+}
+
+/* Whether the MEI bus lists @client, named "mesim-<uuid>" by the core. */
+static bool bus_device_exists(const struct fw_client *client)
+{
+	const uint8_t *u = client->uuid;
+	char path[128];
+
+	snprintf(path, sizeof(path),
+		 MEI_BUS_DEVICES "/mesim-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[3], u[2], u[1], u[0], u[5], u[4], u[7], u[6], u[8], u[9],
+		 u[10], u[11], u[12], u[13], u[14], u[15]);
+	return access(path, F_OK) == 0;
+}
+
 static void write_ready_file(void)
 {
 	char tmp[4096];
@@ -182,6 +242,27 @@ static void write_ready_file(void)
 	if (fclose(f) != 0 || rename(tmp, hbm.ready_file) != 0)
 		fw_log("hbm: cannot write ready file %s: %s", hbm.ready_file,
 		       strerror(errno));
+}
+
+void hbm_check_ready(void)
+{
+	unsigned int i;
+
+	if (!hbm.ready_pending)
+		return;
+	if (monotonic_seconds() > hbm.ready_deadline) {
+		hbm.ready_pending = false;
+		fw_log("hbm: host did not enable the MEI device and its %u bus device(s) within %d s; no ready file",
+		       hbm.nconns, READY_WAIT_SECONDS);
+		return;
+	}
+	if (!mei_device_enabled())
+		return;
+	for (i = 0; i < hbm.nconns; i++)
+		if (!bus_device_exists(hbm.conns[i].client))
+			return;
+	hbm.ready_pending = false;
+	write_ready_file();
 }
 
 static void flow_control_to_host(struct fw_conn *conn)
@@ -381,6 +462,7 @@ static void handle_start(const uint8_t *msg, size_t len)
 	       HBM_FW_MAJOR, HBM_FW_MINOR);
 
 	/* A new start ends the previous link: the host reset. */
+	hbm.ready_pending = false;
 	for (i = 0; i < hbm.nconns; i++)
 		end_connection(&hbm.conns[i], true);
 	drop_output();
@@ -406,7 +488,7 @@ static void handle_enum(void)
 	if (fw_state.verbose)
 		fw_log("hbm: HOST_ENUM: %u client(s)", hbm.nconns);
 	if (hbm.nconns == 0)
-		write_ready_file();
+		enumeration_answered();
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -448,7 +530,7 @@ static void handle_properties(const uint8_t *msg, size_t len)
 		       conn->client->name);
 
 	if (conn->me_addr == hbm.nconns)
-		write_ready_file();
+		enumeration_answered();
 }
 
 static void handle_connect(const uint8_t *msg, size_t len)

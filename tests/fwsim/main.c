@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fwsim.h"
@@ -25,11 +27,14 @@
 #define READ_BURST 64
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reset_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGUSR1)
+		reset_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void usage(FILE *out)
@@ -44,7 +49,9 @@ static void usage(FILE *out)
 		"                    defaults to post when --mode is 1 or 2\n"
 		"  --uuid UUID       system UUID, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\n"
 		"  -v, --verbose     log every frame\n"
-		"  --ready-file PATH create PATH each time the host finishes enumeration\n"
+		"  --ready-file PATH write PATH each time the host finished enumeration:\n"
+		"                    its MEI device is ENABLED and lists every client\n"
+		"SIGUSR1 simulates an ME reset (MESIM_IOC_RESET): the host restarts HBM.\n"
 		"Stops with exit status 0 on SIGTERM or SIGINT.\n",
 		MESIM_DEVICE);
 }
@@ -158,7 +165,17 @@ static int run(int fd, const sigset_t *wait_mask)
 {
 	while (!stop_requested) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int flushed = hbm_flush();
+		struct timespec timeout;
+		int flushed, timeout_ms;
+
+		if (reset_requested) {
+			reset_requested = 0;
+			fw_log("simulating an ME reset");
+			if (ioctl(fd, MESIM_IOC_RESET) < 0)
+				fw_log("MESIM_IOC_RESET failed: %s", strerror(errno));
+		}
+
+		flushed = hbm_flush();
 
 		if (flushed < 0) {
 			fw_log("write %s failed: %s", MESIM_DEVICE, strerror(errno));
@@ -167,7 +184,13 @@ static int run(int fd, const sigset_t *wait_mask)
 		if (flushed > 0)
 			pfd.events |= POLLOUT;
 
-		if (ppoll(&pfd, 1, NULL, wait_mask) < 0) {
+		timeout_ms = hbm_ready_poll_ms();
+		if (timeout_ms >= 0) {
+			timeout.tv_sec = 0;
+			timeout.tv_nsec = timeout_ms * 1000000L;
+		}
+		if (ppoll(&pfd, 1, timeout_ms >= 0 ? &timeout : NULL,
+			  wait_mask) < 0) {
 			if (errno == EINTR)
 				continue;
 			fw_log("poll %s failed: %s", MESIM_DEVICE, strerror(errno));
@@ -180,6 +203,7 @@ static int run(int fd, const sigset_t *wait_mask)
 		}
 		if ((pfd.revents & POLLIN) && read_frames(fd) < 0)
 			return 1;
+		hbm_check_ready();
 	}
 	return 0;
 }
@@ -204,11 +228,14 @@ int main(int argc, char **argv)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &wait_mask);
 	sigdelset(&wait_mask, SIGTERM);
 	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGUSR1);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 
 	fd = open(MESIM_DEVICE, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
