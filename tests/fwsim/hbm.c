@@ -183,7 +183,7 @@ static time_t monotonic_seconds(void)
 	return now.tv_sec;
 }
 
-/* The firmware answered the last enumeration step; wait for the host. */
+/* The reply to the last enumeration request is queued: wait for the host. */
 static void enumeration_answered(void)
 {
 	hbm.ready_pending = true;
@@ -234,13 +234,13 @@ static void write_ready_file(void)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", hbm.ready_file);
 	f = fopen(tmp, "w");
 	if (!f) {
-		fw_log("hbm: cannot create ready file %s: %s", tmp,
+		fw_log("hbm: failed to create ready file %s: %s", tmp,
 		       strerror(errno));
 		return;
 	}
 	fprintf(f, "enumerations %u\n", hbm.enumerations);
 	if (fclose(f) != 0 || rename(tmp, hbm.ready_file) != 0)
-		fw_log("hbm: cannot write ready file %s: %s", hbm.ready_file,
+		fw_log("hbm: failed to write ready file %s: %s", hbm.ready_file,
 		       strerror(errno));
 }
 
@@ -317,7 +317,7 @@ static void pump_tx(struct fw_conn *conn)
 	}
 }
 
-/* Forgets @conn's connection and tells its client, unless told already. */
+/* Resets @conn to idle; calls disconnected() if @notify and it was connected. */
 static void end_connection(struct fw_conn *conn, bool notify)
 {
 	bool was_connected = conn->state == CONN_CONNECTED;
@@ -366,8 +366,8 @@ int fw_send(struct fw_conn *conn, const void *msg, size_t len)
 }
 
 /*
- * Sends what the host has credits for, drops the rest, and asks the host
- * to disconnect. The client's disconnected() runs before this returns.
+ * Sends what the host has credits for, drops the rest, and sends the host
+ * a disconnect request. The client's disconnected() runs before this returns.
  */
 void fw_disconnect(struct fw_conn *conn)
 {
@@ -607,7 +607,7 @@ static void handle_disconnect(const uint8_t *msg, size_t len)
 	send_hbm(res, sizeof(res));
 }
 
-/* The host's answer to fw_disconnect(). */
+/* Handles the host's response to fw_disconnect(). */
 static void handle_disconnect_res(const uint8_t *msg, size_t len)
 {
 	struct fw_conn *conn;

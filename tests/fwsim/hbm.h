@@ -30,8 +30,8 @@ int hbm_flush(void);
 bool hbm_output_pending(void);
 
 /*
- * --ready-file support. Once the last enumeration step is answered, the
- * main loop polls every hbm_ready_poll_ms() ms (-1: no need) and calls
+ * --ready-file support. Once fwsim replied to the last enumeration request,
+ * the main loop polls every hbm_ready_poll_ms() ms (-1: no need) and calls
  * hbm_check_ready(), which writes the file when the host's MEI device is
  * ENABLED in sysfs and lists every client on the MEI bus.
  */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * fwsim: plays the ME firmware behind /dev/mesim (see mesim.ko). One
- * thread, one poll loop: read host frames, answer them, write replies.
+ * fwsim: emulates the ME firmware behind /dev/mesim (see mesim.ko). A
+ * single-threaded poll loop reads host frames, handles them and writes
+ * the replies.
  */
 
 #define _GNU_SOURCE
@@ -220,7 +221,7 @@ int main(int argc, char **argv)
 		return status;
 
 	if (fw_state_init()) {
-		fprintf(stderr, "fwsim: cannot get random bytes: %s\n",
+		fprintf(stderr, "fwsim: getrandom failed: %s\n",
 			strerror(errno));
 		return 1;
 	}
@@ -239,7 +240,7 @@ int main(int argc, char **argv)
 
 	fd = open(MESIM_DEVICE, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "fwsim: cannot open %s: %s (is mesim.ko loaded, and no other fwsim running?)\n",
+		fprintf(stderr, "fwsim: failed to open %s: %s (load mesim.ko first; only one fwsim may run)\n",
 			MESIM_DEVICE, strerror(errno));
 		return 1;
 	}

@@ -44,7 +44,7 @@ struct mesim_hw {
 	bool registered;		/* mei_register() succeeded */
 	/*
 	 * Set by an ME reset, cleared when the firmware model reads the
-	 * next HOST_START request: frames it wrote in between answer the
+	 * next HOST_START request. Frames it wrote in between belong to the
 	 * previous link and are dropped.
 	 */
 	bool drop_to_host;

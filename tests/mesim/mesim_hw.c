@@ -169,8 +169,8 @@ static u32 mesim_hbuf_depth(const struct mei_device *mei)
 
 /*
  * Queue one host-to-firmware frame for /dev/mesim readers. Runs with
- * device_lock held, so it never waits for the firmware model; rx_work
- * later tells the core that the host buffer is free again.
+ * device_lock held, so it never waits for the firmware model. rx_work
+ * later sets mei_device::hbuf_is_ready again for the next host write.
  */
 static int mesim_write(struct mei_device *mei, const void *hdr, size_t hdr_len,
 		       const void *data, size_t data_len)

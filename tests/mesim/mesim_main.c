@@ -116,7 +116,7 @@ static ssize_t mesim_read(struct file *file, char __user *buf, size_t count,
 	}
 	list_del(&f->link);
 	was_full = hw->to_fw_count-- >= MESIM_QUEUE_LIMIT;
-	/* Frames written after this answer the new link. */
+	/* Frames the firmware model writes after this belong to the new link. */
 	if (f->len > MESIM_HDR_LEN && f->data[0] == 0 && f->data[1] == 0 &&
 	    f->data[MESIM_HDR_LEN] == MESIM_HBM_HOST_START)
 		hw->drop_to_host = false;
