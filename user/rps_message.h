@@ -53,10 +53,10 @@ int rps_check_hostname(const char *name, int is_suffix, char *why,
 
 /*
  * Checks @in and builds the activation request. Returns 0 and a
- * malloc'ed JSON text in @out, or an exit code with the reason in @why:
- * 37 for an invalid UUID, 23 when an activated device has no AMT
- * password, 25 for an empty hostname, 36 for an invalid DNS suffix or
- * hostname. An empty DNS suffix is sent as is. The text
+ * malloc'ed JSON text in @out, or an exit code with the reason in @why.
+ * The codes are 37 for an invalid UUID, 23 when an activated device has
+ * no AMT password, 25 for an empty hostname and 36 for an invalid DNS
+ * suffix or hostname. An empty DNS suffix is sent as is. The text
  * contains a password, so wipe it before freeing.
  */
 int rps_build_activation(const struct rps_activation *in, char **out,
