@@ -261,7 +261,7 @@ TEST(me_reset_reconnect)
 
 	ASSERT_EQ(0, kill(fwsim, SIGUSR1));
 
-	/* The reset disconnects the held_fd file; its requests then fail. */
+	/* The reset disconnects held_fd, so requests on it fail. */
 	for (waited = 0; waited < REPLY_WAIT_MS; waited += 50) {
 		n = amthi_call(held_fd, AMTHI_GET_PROVISIONING_STATE, 12, buf,
 			       sizeof(buf));
