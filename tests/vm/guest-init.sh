@@ -177,17 +177,27 @@ run_check() {
 	say "1..$tests"
 }
 
-# Prints the command $* with its output. A command that fails or runs
-# longer than the suite timeout fails the demonstration.
-step() {
+# Prints the command (after the expected exit status $1) with its output.
+# Another exit status, or a run longer than the suite timeout, fails the
+# demonstration.
+step_expect() {
+	expected=$1
+	shift
 	say "\$ $*"
 	timeout -s TERM -k 5 "$VM_SUITE_TIMEOUT" "$@" </dev/null >/tmp/step.log 2>&1
 	rc=$?
 	say_file '' /tmp/step.log
 	if [ $rc -ne 0 ]; then
 		say "(exit status $rc)"
+	fi
+	if [ $rc -ne "$expected" ]; then
+		say "(expected exit status $expected)"
 		run_status=1
 	fi
+}
+
+step() {
+	step_expect 0 "$@"
 }
 
 show_capability() {
@@ -225,8 +235,11 @@ run_demo() {
 	load_modules
 	if start_fwsim "$VM_SKU"; then
 		show_capability
-		step vproctl info
-		if [ "$VM_SKU" != none ]; then
+		if [ "$VM_SKU" = none ]; then
+			# rpc-go's exit code 3: AMT not detected.
+			step_expect 3 vproctl info
+		else
+			step vproctl info
 			if start_rps_peer; then
 				step vproctl activate -u wss://127.0.0.1:8443/activate \
 					--profile ccm-profile -d vpro.test \
@@ -234,7 +247,7 @@ run_demo() {
 				step vproctl info
 				show_capability
 			else
-				say "RPS test peer did not start:"
+				say "RPS test peer did not start"
 				run_status=1
 			fi
 			kill -TERM "$rps_pid" 2>/dev/null
