@@ -31,9 +31,9 @@ bool hbm_output_pending(void);
 
 /*
  * --ready-file support. Once fwsim replied to the last enumeration request,
- * the main loop polls every hbm_ready_poll_ms() ms (-1: no need) and calls
- * hbm_check_ready(), which writes the file when the host's MEI device is
- * ENABLED in sysfs and lists every client on the MEI bus.
+ * the main loop calls hbm_check_ready() every hbm_ready_poll_ms() ms (-1
+ * when nothing is pending). It writes the file when the host's MEI device
+ * is ENABLED in sysfs and lists every client on the MEI bus.
  */
 int hbm_ready_poll_ms(void);
 void hbm_check_ready(void);
