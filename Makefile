@@ -128,5 +128,7 @@ clean:
 		$(REPO)/vpro_heci.mod.c $(REPO)/vpro_heci.mod.o \
 		$(REPO)/Module.symvers $(REPO)/modules.order $(REPO)/.*.cmd \
 		$(REPO)/kernel/*.o $(REPO)/kernel/.*.cmd
-	@if [ -f $(REPO)/user/Makefile ]; then $(MAKE) -C $(REPO)/user clean; fi
+	@for dir in user tests/fwsim tests/rps tests/unit; do \
+		if [ -f $(REPO)/$$dir/Makefile ]; then $(MAKE) -C $(REPO)/$$dir clean || exit 1; fi; \
+	done
 	rm -rf $(REPO)/build/6.1 $(REPO)/build/6.12 $(REPO)/build/guest-tests $(REPO)/build/check
