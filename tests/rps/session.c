@@ -110,9 +110,9 @@ static char *expect_method(struct session *s, const char *want, size_t *len)
 }
 
 /*
- * Relays one WS-Man call and waits for a 200 reply, answering digest
- * challenges with @username and @password. Returns 0 and fills @resp,
- * or -1 with s->error set.
+ * Relays one WS-Man call and waits for a 200 reply. After a 401 digest
+ * challenge, the call is sent again with @username and @password.
+ * Returns 0 and fills @resp, or -1 with s->error set.
  */
 static int wsman_call(struct session *s, const char *call_name, const char *xml,
 		      const char *username, const char *password,
