@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# Check the DKMS packaging without booting a kernel: copy the module
-# source to /usr/src/vpro-heci-VERSION, then run dkms add, build and
-# install against the headers of each Debian test kernel (6.1 and 6.12),
-# check the installed module's MEI aliases, and dkms remove it again.
+# Check the DKMS packaging without booting a kernel. The script copies the
+# module source to /usr/src/vpro-heci-VERSION and runs dkms add, build and
+# install against the headers of each Debian test kernel (6.1 and 6.12).
+# It then checks the installed module's MEI aliases and removes it again.
 # Prints TAP and exits non-zero when any step fails.
 #
 # usage: scripts/dkms-check.sh   (as root, on Debian 12)
@@ -65,7 +65,7 @@ not_ok() {
 	echo "not ok $test_number - $1"
 }
 
-# Runs "$@" with its output indented as TAP diagnostics; names the step.
+# Runs "$@" with its output as TAP diagnostics and prints a TAP line NAME.
 step() {
 	local name=$1 rc=0
 	shift
@@ -122,13 +122,17 @@ step "dkms add $package/$version" dkms add -m "$package" -v "$version" || true
 for krel in "${krels[@]}"; do
 	log=/var/lib/dkms/$package/$version/build/make.log
 	if ! step "dkms build -k $krel" dkms build -m "$package" -v "$version" -k "$krel"; then
-		[ -f "$log" ] && tail -n 30 "$log" | sed 's/^/# make.log: /'
+		if [ -f "$log" ]; then
+			tail -n 30 "$log" | sed 's/^/# make.log: /'
+		fi
 	fi
 	if [ -f "$log" ] && ! grep -q 'warning:' "$log"; then
 		ok "$krel: build has no compiler warnings"
 	else
 		not_ok "$krel: build has no compiler warnings"
-		[ -f "$log" ] && grep 'warning:' "$log" | head -n 20 | sed 's/^/# make.log: /'
+		if [ -f "$log" ]; then
+			grep 'warning:' "$log" | head -n 20 | sed 's/^/# make.log: /'
+		fi
 	fi
 	step "dkms install -k $krel" dkms install -m "$package" -v "$version" -k "$krel" || true
 
