@@ -5,6 +5,11 @@
 
 int cmd_info(int argc, char **argv);
 int cmd_activate(int argc, char **argv);
+int cmd_activate_local(int argc, char **argv);
+/* Runs cmd_activate_local() when argv has --local, else cmd_activate(). */
+int cmd_activate_any(int argc, char **argv);
+int cmd_deactivate(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 /*
  * Prints "Error 28", the problem described by @fmt and a hint to run

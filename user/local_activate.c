@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vproctl activate --local --ccm: client control mode activation without
+ * RPS. The WS-Man calls are the two RPS makes for CCM: AMT_GeneralSettings
+ * Get for the digest realm, then IPS_HostBasedSetupService Setup with the
+ * admin password digest. Exit codes follow rpc-go v2's local activation:
+ * 111 when AMT is already activated, 71 when AMTHI queries fail, 102 when
+ * a WS-Man call or Setup fails.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "amthi_query.h"
+#include "apf_relay.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "password.h"
+#include "status_netlink.h"
+#include "wsman_client.h"
+#include "wsman_message.h"
+
+#define WSMAN_TIMEOUT_MS	15000
+/* How long to wait for GetControlMode to show CCM after Setup. */
+#define CONFIRM_TIMEOUT_MS	10000
+#define CONFIRM_INTERVAL_MS	500
+
+static const char local_usage[] =
+	"Usage: vproctl activate --local --ccm [--password PASSWORD | --password-file FILE]\n"
+	"\n"
+	"Activates AMT in client control mode (CCM) without RPS: sets the AMT\n"
+	"admin password through IPS_HostBasedSetupService over /dev/vpro_apf0.\n"
+	"\n"
+	"      --local              activate without RPS (required)\n"
+	"      --ccm                client control mode (required; ACM is not supported)\n"
+	"      --password PASSWORD  new AMT admin password, at most 32 characters\n"
+	"      --password-file FILE read the password from the first line of FILE\n"
+	"                           (AMT_PASSWORD in the environment works too)\n"
+	"  -h, --help               print this help (exit code 5)\n";
+
+struct local_args {
+	bool local;
+	bool ccm;
+	struct password_sources password;
+};
+
+static int parse_args(int argc, char **argv, struct local_args *a)
+{
+	static const struct option options[] = {
+		{ "local", no_argument, NULL, 'L' },
+		{ "ccm", no_argument, NULL, 'c' },
+		{ "password", required_argument, NULL, 'P' },
+		{ "password-file", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'L': a->local = true; break;
+		case 'c': a->ccm = true; break;
+		case 'P': a->password.flag = optarg; break;
+		case 'F': a->password.file = optarg; break;
+		case 'h':
+			fputs(local_usage, stdout);
+			return VP_EXIT_HELP_REQUESTED;
+		case ':':
+			return usage_error("activate", "option \"%s\" needs a value",
+					   argv[optind - 1]);
+		default:
+			return usage_error("activate",
+					   "invalid option \"%s\" for local activation",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("activate", "unexpected argument \"%s\"",
+				   argv[optind]);
+	if (!a->ccm)
+		return usage_error("activate",
+				   "--local needs --ccm, the only local mode supported");
+	return 0;
+}
+
+static const char *control_mode_text(uint32_t mode)
+{
+	switch (mode) {
+	case 0:
+		return "pre-provisioning state";
+	case 1:
+		return "activated in client control mode";
+	case 2:
+		return "activated in admin control mode";
+	default:
+		return "unknown control mode";
+	}
+}
+
+/* Reports a failure over netlink and returns @code. */
+static int fail_status(int code, const char *reason)
+{
+	status_report(code == VP_EXIT_AMT_NOT_DETECTED ?
+		      VPRO_ACTIVATION_UNSUPPORTED : VPRO_ACTIVATION_FAILED,
+		      reason);
+	status_refresh();
+	return code;
+}
+
+/* Reads the digest realm with Get AMT_GeneralSettings. */
+static int read_realm(struct wsman_client *c, char *realm, size_t size)
+{
+	char err[256];
+	char *body;
+	char *xml = wsman_general_settings_get(++c->message_id);
+
+	if (!xml)
+		return vp_error(VP_EXIT_GENERIC_FAILURE, "Out of memory.");
+	if (wsman_post(c, xml, &body, err, sizeof(err)) != WSMAN_OK) {
+		free(xml);
+		return vp_error(VP_EXIT_ACTIVATION_FAILED,
+				"WS-Man Get AMT_GeneralSettings failed: %s. Check that vpro_heci.ko is loaded and /sys/class/vpro/vpro0/apf_state can reach \"up\".",
+				err);
+	}
+	free(xml);
+	if (wsman_element_text(body, "DigestRealm", realm, size) || !realm[0]) {
+		free(body);
+		return vp_error(VP_EXIT_WSMAN_MESSAGE_ERROR,
+				"AMT's AMT_GeneralSettings reply has no DigestRealm.");
+	}
+	free(body);
+	return 0;
+}
+
+/*
+ * Sends Setup and checks its ReturnValue. Sets *@sent when the request
+ * may have reached AMT, so that a transport error needs a recheck.
+ */
+static int run_setup(struct wsman_client *c, const char *realm,
+		     const char *password, bool *sent)
+{
+	char digest[DIGEST_HEX_LEN + 1];
+	enum wsman_error werr;
+	unsigned long value;
+	char err[256];
+	char *body;
+	char *xml;
+
+	*sent = false;
+	if (wsman_admin_digest(realm, password, digest))
+		return vp_error(VP_EXIT_GENERIC_FAILURE,
+				"MD5 from libcrypto failed.");
+	xml = wsman_host_setup(++c->message_id, digest);
+	explicit_bzero(digest, sizeof(digest));
+	if (!xml)
+		return vp_error(VP_EXIT_GENERIC_FAILURE, "Out of memory.");
+
+	werr = wsman_post(c, xml, &body, err, sizeof(err));
+	explicit_bzero(xml, strlen(xml));
+	free(xml);
+	if (werr != WSMAN_OK) {
+		*sent = werr == WSMAN_ERR_TRANSPORT || werr == WSMAN_ERR_HTTP;
+		if (*sent) {
+			vp_warn("WS-Man Setup failed: %s; checking the control mode",
+				err);
+			return VP_EXIT_ACTIVATION_FAILED;
+		}
+		return vp_error(VP_EXIT_ACTIVATION_FAILED,
+				"WS-Man Setup failed: %s.", err);
+	}
+	if (wsman_return_value(body, &value)) {
+		free(body);
+		return vp_error(VP_EXIT_WSMAN_MESSAGE_ERROR,
+				"AMT's Setup reply has no ReturnValue.");
+	}
+	free(body);
+	if (value != 0)
+		return vp_error(VP_EXIT_ACTIVATION_FAILED,
+				"IPS_HostBasedSetupService Setup returned %lu (2 means AMT is not in pre-provisioning, 3 an invalid parameter). Check \"vproctl info\".",
+				value);
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Waits until GetControlMode reports CCM; returns 0 or an exit code. */
+static int confirm_ccm(struct amt_snapshot *snap)
+{
+	long waited = 0;
+	int ret;
+
+	for (;;) {
+		ret = amt_read_snapshot(0, snap);
+		if (ret)
+			return ret;
+		if (snap->control_mode_ok && snap->control_mode == 1)
+			return 0;
+		if (waited >= CONFIRM_TIMEOUT_MS)
+			break;
+		sleep_ms(CONFIRM_INTERVAL_MS);
+		waited += CONFIRM_INTERVAL_MS;
+	}
+	if (!snap->control_mode_ok)
+		return vp_error(VP_EXIT_AMT_CONNECTION_FAILED,
+				"AMTHI GetControlMode failed after Setup. Run \"vproctl info\" to see the control mode.");
+	return vp_error(VP_EXIT_ACTIVATION_FAILED,
+			"After Setup, AMT reports %s instead of client control mode after %d s.",
+			control_mode_text(snap->control_mode),
+			CONFIRM_TIMEOUT_MS / 1000);
+}
+
+/* Runs the WS-Man part as the local system account in @snap. */
+static int activate_ccm(struct amt_snapshot *snap, const char *password)
+{
+	struct wsman_client client = {
+		.apf_device = APF_DEFAULT_DEVICE,
+		.username = snap->account.username,
+		.password = snap->account.password,
+		.timeout_ms = WSMAN_TIMEOUT_MS,
+	};
+	char realm[DIGEST_FIELD_MAX];
+	bool sent = false;
+	int ret;
+
+	ret = read_realm(&client, realm, sizeof(realm));
+	if (ret == 0)
+		ret = run_setup(&client, realm, password, &sent);
+	wsman_client_reset(&client);
+	amt_snapshot_wipe(snap);
+	if (ret && !sent)
+		return ret;
+
+	/* A Setup reply may be lost although AMT did activate. */
+	ret = confirm_ccm(snap);
+	amt_snapshot_wipe(snap);
+	return ret;
+}
+
+int cmd_activate_local(int argc, char **argv)
+{
+	char password[PASSWORD_MAX_LEN + 1];
+	struct amt_snapshot *snap;
+	struct local_args args;
+	int ret;
+
+	ret = parse_args(argc, argv, &args);
+	if (ret == 0)
+		ret = password_load(&args.password, password);
+	if (ret)
+		return ret;
+	if (!password[0])
+		return vp_error(VP_EXIT_MISSING_OR_INCORRECT_PASSWORD,
+				"The new AMT password is missing. Pass --password, --password-file FILE or set AMT_PASSWORD.");
+
+	snap = calloc(1, sizeof(*snap));
+	if (!snap) {
+		password_wipe(password, sizeof(password));
+		return vp_error(VP_EXIT_GENERIC_FAILURE, "Out of memory.");
+	}
+
+	status_report(VPRO_ACTIVATION_IN_PROGRESS, NULL);
+	ret = amt_read_snapshot(AMT_QUERY_ACCOUNT, snap);
+	if (ret) {
+		ret = fail_status(ret, vp_exit_name(ret));
+	} else if (!snap->control_mode_ok || !snap->account_ok) {
+		ret = vp_error(VP_EXIT_AMT_CONNECTION_FAILED,
+			       "AMTHI %s failed. Retry later.",
+			       snap->control_mode_ok ? "GetLocalSystemAccount" :
+						       "GetControlMode");
+		ret = fail_status(ret, "AMTHI query failed");
+	} else if (snap->control_mode != 0) {
+		ret = vp_error(VP_EXIT_UNABLE_TO_ACTIVATE,
+			       "AMT is already %s. Run \"vproctl deactivate --local\" first.",
+			       control_mode_text(snap->control_mode));
+		ret = fail_status(ret, "already activated");
+	} else {
+		ret = activate_ccm(snap, password);
+		if (ret)
+			ret = fail_status(ret, "local CCM activation failed");
+	}
+	password_wipe(password, sizeof(password));
+	amt_snapshot_wipe(snap);
+	free(snap);
+	if (ret)
+		return ret;
+
+	status_report(VPRO_ACTIVATION_PROVISIONED, NULL);
+	status_refresh();
+	puts("Status: Device activated in client control mode");
+	return VP_EXIT_SUCCESS;
+}
+
+/*
+ * True when @argv has --local before a "--" that ends the options.
+ * NOTE: an option value that reads "--local" (--password --local) also
+ * selects the local parser, which then reports the missing value.
+ */
+static bool wants_local(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--local") == 0)
+			return true;
+	return false;
+}
+
+int cmd_activate_any(int argc, char **argv)
+{
+	int ret;
+
+	if (wants_local(argc, argv))
+		return cmd_activate_local(argc, argv);
+	ret = cmd_activate(argc, argv);
+	if (ret == VP_EXIT_HELP_REQUESTED)
+		puts("\nFor a local CCM activation without RPS, see \"vproctl activate --local --help\".");
+	return ret;
+}
