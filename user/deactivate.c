@@ -5,7 +5,7 @@
  * follow rpc-go v2's local deactivation: 109 when the device is not in
  * CCM (ACM needs the admin password over WS-Man, pre-provisioning has
  * nothing to undo), 110 when Unprovision fails, 71 when GetControlMode
- * fails.
+ * fails (rpc-go internal/local/deactivate.go).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -65,7 +65,7 @@ static int parse_args(int argc, char **argv, bool *local)
 	return 0;
 }
 
-/* Sends Unprovision with mode 0; returns 0 or an exit code. */
+/* Sends Unprovision with mode 0. Returns 0 or a printed exit code. */
 static int unprovision(void)
 {
 	uint8_t body[4], *buf;

@@ -26,7 +26,7 @@ struct digest_challenge {
  * Parses a WWW-Authenticate value such as
  * `Digest realm="R", nonce="N", qop="auth-int, auth"`. Returns 0, or -1
  * when it is not a Digest challenge, lacks realm or nonce, has a value
- * longer than DIGEST_FIELD_MAX - 1, or asks for an algorithm other than
+ * longer than DIGEST_FIELD_MAX - 1, or names an algorithm other than
  * MD5.
  */
 int digest_parse_challenge(const char *header, struct digest_challenge *ch);
@@ -36,7 +36,7 @@ int digest_md5_hex(const void *data, size_t len, char hex[DIGEST_HEX_LEN + 1]);
 
 /*
  * Computes the RFC 2617 response. With @qop NULL this is the RFC 2069
- * form MD5(HA1:nonce:HA2); else MD5(HA1:nonce:nc:cnonce:qop:HA2), where
+ * form MD5(HA1:nonce:HA2), else MD5(HA1:nonce:nc:cnonce:qop:HA2), where
  * HA1 = MD5(username:realm:password) and HA2 = MD5(method:uri).
  * Returns 0 or -1.
  */

@@ -5,7 +5,7 @@
  * Get for the digest realm, then IPS_HostBasedSetupService Setup with the
  * admin password digest. Exit codes follow rpc-go v2's local activation:
  * 111 when AMT is already activated, 71 when AMTHI queries fail, 102 when
- * a WS-Man call or Setup fails.
+ * a WS-Man call or Setup fails (rpc-go internal/local/activate.go).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -195,7 +195,7 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* Waits until GetControlMode reports CCM; returns 0 or an exit code. */
+/* Waits until GetControlMode reports CCM. Returns 0 or a printed exit code. */
 static int confirm_ccm(struct amt_snapshot *snap)
 {
 	long waited = 0;

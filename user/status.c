@@ -117,7 +117,7 @@ static int parse_args(int argc, char **argv, struct status_args *a)
 	return 0;
 }
 
-/* Reads one attribute without its trailing newline; "" when unreadable. */
+/* Reads one attribute without its newline, or "" with a warning when unreadable. */
 static void read_attribute(const char *device, const char *file, char *value)
 {
 	char path[256];

@@ -31,15 +31,15 @@ enum wsman_error {
 
 /*
  * Posts @xml and returns AMT's 200 reply body (malloc'ed) in @body. The
- * first request of a client goes without credentials; a 401 reply is
- * answered with a digest Authorization, and later requests reuse the
- * nonce. Gives up at the second 401 reply in a row. On failure
+ * first request of a client goes without credentials. After a 401 reply
+ * the request is sent again with a digest Authorization, and later
+ * requests reuse the nonce. Gives up at the second 401 reply in a row. On failure
  * @err (of @err_size bytes) says why, without any credential.
  */
 enum wsman_error wsman_post(struct wsman_client *c, const char *xml,
 			    char **body, char *err, size_t err_size);
 
-/* Wipes the stored challenge; the caller owns and wipes the password. */
+/* Wipes the stored challenge. The caller owns and wipes the password. */
 void wsman_client_reset(struct wsman_client *c);
 
 #endif /* VPROCTL_WSMAN_CLIENT_H */

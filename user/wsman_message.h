@@ -14,7 +14,10 @@
 #define WSMAN_URI_HOST_SETUP \
 	"http://intel.com/wbem/wscim/1/ips-schema/1/IPS_HostBasedSetupService"
 
-/* NetAdminPassEncryptionType 2: the password is an HTTP digest MD5 (A1). */
+/*
+ * NetAdminPassEncryptionType 2 (AdminPassEncryptionTypeHTTPDigestMD5A1 in
+ * go-wsman-messages): the password field is the hex MD5 of the digest A1.
+ */
 #define WSMAN_PASS_ENCRYPTION_DIGEST_MD5	2
 
 /* Returns the malloc'ed Get request for AMT_GeneralSettings, or NULL. */
