@@ -149,7 +149,7 @@ run_suite() {
 	rc=$?
 	elapsed=$(($(date +%s) - started))
 	# The exit status of a suite killed by timeout depends on its signal
-	# handling, so the elapsed time tells whether the timeout fired.
+	# handling, so the elapsed time shows whether the timeout fired.
 	if [ $elapsed -ge "$VM_SUITE_TIMEOUT" ]; then
 		echo "suite timed out: killed after $VM_SUITE_TIMEOUT s (exit status $rc)" >>/tmp/suite.log
 		[ $rc -ne 0 ] || rc=1

@@ -68,8 +68,8 @@ make_base_root() {
 	cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
 }
 
-# Copies mei.ko from the kernel's module tree to $2, uncompressed because
-# busybox insmod reads plain ELF only (6.12 ships it xz-compressed).
+# Copies mei.ko from the kernel's module tree to $2, decompressed (6.12
+# ships it xz-compressed), so busybox insmod needs no decompression support.
 install_mei_ko() {
 	local dir=$1/kernel/drivers/misc/mei
 	if [ -f "$dir/mei.ko" ]; then
