@@ -120,8 +120,12 @@ cp -r "$repo/include" "$srcdir/"
 step "dkms add $package/$version" dkms add -m "$package" -v "$version" || true
 
 for krel in "${krels[@]}"; do
+	# dkms keeps make.log in the build directory after a failed build,
+	# and moves it to KREL/ARCH/log/ after a successful one.
 	log=/var/lib/dkms/$package/$version/build/make.log
-	if ! step "dkms build -k $krel" dkms build -m "$package" -v "$version" -k "$krel"; then
+	if step "dkms build -k $krel" dkms build -m "$package" -v "$version" -k "$krel"; then
+		log=/var/lib/dkms/$package/$version/$krel/$(uname -m)/log/make.log
+	else
 		if [ -f "$log" ]; then
 			tail -n 30 "$log" | sed 's/^/# make.log: /'
 		fi
@@ -130,7 +134,9 @@ for krel in "${krels[@]}"; do
 		ok "$krel: build has no compiler warnings"
 	else
 		not_ok "$krel: build has no compiler warnings"
-		if [ -f "$log" ]; then
+		if [ ! -f "$log" ]; then
+			echo "# $log not found"
+		else
 			grep 'warning:' "$log" | head -n 20 | sed 's/^/# make.log: /'
 		fi
 	fi
