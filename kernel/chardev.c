@@ -43,7 +43,7 @@
 
 struct vpro_apf_file {
 	struct vpro_apf *apf;
-	struct vpro_apf_channel *ch;	/* replaced under apf->lock */
+	struct vpro_apf_channel *ch;	/* the same channel for the file's life */
 };
 
 static struct vpro_apf_channel *apf_channel_alloc(struct vpro_apf *apf)
@@ -219,6 +219,27 @@ static int apf_connect_open(struct vpro_apf *apf, struct vpro_apf_channel *ch,
 	return vpro_apf_send(apf, msg, len);
 }
 
+/*
+ * Moves the listed id of @ch, whose CONNECT gave up, to @spare, which takes
+ * over the caller's reference. @ch goes back to idle and can connect again.
+ */
+static void apf_channel_abandon(struct vpro_apf_channel *ch,
+				struct vpro_apf_channel *spare)
+{
+	lockdep_assert_held(&ch->apf->lock);
+	spare->local_id = ch->local_id;
+	spare->port = ch->port;
+	spare->state = VPRO_APF_CH_OPENING;
+	spare->abandoned = true;
+	list_replace_init(&ch->node, &spare->node);
+	spare->listed = true;
+
+	ch->listed = false;
+	ch->state = VPRO_APF_CH_IDLE;
+	/* Drops the list's reference. The file keeps its own. */
+	vpro_apf_channel_put(ch);
+}
+
 static long apf_connect(struct vpro_apf_file *f, void __user *argp)
 {
 	struct vpro_apf *apf = f->apf;
@@ -227,6 +248,7 @@ static long apf_connect(struct vpro_apf_file *f, void __user *argp)
 	unsigned long deadline;
 	unsigned int window;
 	u32 timeout_ms;
+	long left;
 	int ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
@@ -275,8 +297,8 @@ static long apf_connect(struct vpro_apf_file *f, void __user *argp)
 		goto out_fail;
 
 	mutex_unlock(&apf->lock);
-	wait_event_interruptible_timeout(ch->wait, apf_open_answered(ch),
-					 apf_remaining(deadline));
+	left = wait_event_interruptible_timeout(ch->wait, apf_open_answered(ch),
+						apf_remaining(deadline));
 	mutex_lock(&apf->lock);
 	if (ch->state == VPRO_APF_CH_OPEN || ch->state == VPRO_APF_CH_CLOSED) {
 		ret = 0;
@@ -289,14 +311,16 @@ static long apf_connect(struct vpro_apf_file *f, void __user *argp)
 	}
 
 	/*
-	 * Timeout or signal after CHANNEL_OPEN was sent: the channel stays
-	 * listed so that AMT's late reply is handled, and the file gets a
-	 * fresh channel.
+	 * Timeout or signal after CHANNEL_OPEN was sent. The id stays listed
+	 * under @spare so that AMT's late reply is handled. The file keeps
+	 * @ch because poll and epoll may wait on ch->wait, so that queue must
+	 * live as long as the file.
 	 * NOTE: if AMT never replies, the id stays in use until the link
 	 * resets, and it counts against max_channels.
 	 */
-	ch->abandoned = true;
-	swap(f->ch, spare);
+	apf_channel_abandon(ch, spare);
+	spare = NULL;
+	ret = left < 0 ? -ERESTARTSYS : -ETIMEDOUT;
 	goto out_unlock;
 
 out_fail:
@@ -304,7 +328,8 @@ out_fail:
 	ch->state = VPRO_APF_CH_IDLE;
 out_unlock:
 	mutex_unlock(&apf->lock);
-	vpro_apf_channel_put(spare);
+	if (spare)
+		vpro_apf_channel_put(spare);
 	return ret;
 }
 
