@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -52,6 +53,8 @@
 #define CYCLES			50
 #define HELD_ACROSS_RESET	3
 #define TEST_TIMEOUT_S		90
+/* Files opened to reuse the memory of a freed channel. */
+#define REUSE_FILES		32
 
 static long now_ms(void)
 {
@@ -606,6 +609,86 @@ TEST_F_TIMEOUT(apf, cycles_across_reset_free_channels, TEST_TIMEOUT_S * 2)
 	EXPECT_EQ(0, close(extra));
 	for (i = 0; i < max_channels; i++)
 		EXPECT_EQ(0, close(fds[i]));
+}
+
+/* Waits until process @pid is stopped by SIGSTOP. */
+static int wait_process_stopped(pid_t pid, long timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+
+	while (now_ms() < deadline) {
+		if (process_state(pid) == 'T')
+			return 0;
+		sleep_ms(20);
+	}
+	return -1;
+}
+
+/*
+ * Times out a CONNECT after CHANNEL_OPEN was sent (fwsim is stopped, so
+ * AMT never replies in time) on a file that epoll watches. CONNECT must
+ * fail with ETIMEDOUT. A reset then frees the abandoned channel, and the
+ * test allocates new channels over its memory before it closes the epoll
+ * file. An epoll entry left on the freed channel's wait queue shows up as
+ * "list_del corruption" (CONFIG_DEBUG_LIST) in the guest kernel log.
+ */
+TEST_F_TIMEOUT(apf, abandoned_connect_then_reset, TEST_TIMEOUT_S)
+{
+	struct vpro_apf_connect req = {
+		.port = VPRO_AMT_PORT_HTTP,
+		.timeout_ms = 300,
+	};
+	struct epoll_event event = { .events = EPOLLIN | EPOLLOUT };
+	int held, fd, epfd, i, n;
+	int reuse[REUSE_FILES];
+	char byte;
+	pid_t fwsim;
+
+	held = connect_within(RECOVER_TIMEOUT_MS);
+	ASSERT_LE(0, held) {
+		TH_LOG("CONNECT 16992: %s", strerror(errno));
+	}
+	fd = open(APF_DEV, O_RDWR | O_NONBLOCK);
+	ASSERT_LE(0, fd);
+	epfd = epoll_create1(0);
+	ASSERT_LE(0, epfd);
+	ASSERT_EQ(0, epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event));
+
+	fwsim = find_fwsim();
+	ASSERT_LT(0, fwsim);
+	ASSERT_EQ(0, kill(fwsim, SIGSTOP));
+	EXPECT_EQ(0, wait_process_stopped(fwsim, IO_TIMEOUT_MS));
+	EXPECT_EQ(-1, ioctl(fd, VPRO_APF_IOC_CONNECT, &req));
+	EXPECT_EQ(ETIMEDOUT, errno) {
+		TH_LOG("CONNECT with AMT not replying: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, kill(fwsim, SIGCONT));
+
+	/* The file got a fresh channel, so it is not connected. */
+	EXPECT_EQ(-1, read(fd, &byte, 1));
+	EXPECT_EQ(ENOTCONN, errno) {
+		TH_LOG("read after the timed out CONNECT: %s", strerror(errno));
+	}
+
+	ASSERT_EQ(0, send_signal_to_fwsim(SIGUSR1));
+	EXPECT_TRUE(wait_error_event(held, RECOVER_TIMEOUT_MS) & POLLERR);
+	ASSERT_EQ(0, wait_path(APF_DEV, 1, RECOVER_TIMEOUT_MS));
+	for (n = 0; n < REUSE_FILES; n++) {
+		reuse[n] = open(APF_DEV, O_RDWR);
+		if (reuse[n] < 0)
+			break;
+	}
+	EXPECT_EQ(0, close(epfd));
+	for (i = 0; i < n; i++)
+		close(reuse[i]);
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(0, close(held));
+
+	fd = connect_within(RECOVER_TIMEOUT_MS);
+	ASSERT_LE(0, fd) {
+		TH_LOG("CONNECT 16992 after the reset: %s", strerror(errno));
+	}
+	EXPECT_EQ(0, close(fd));
 }
 
 TEST_F_TIMEOUT(apf, unload_busy_while_open, TEST_TIMEOUT_S)
