@@ -192,8 +192,8 @@ static int connect_within(long timeout_ms)
 	}
 }
 
-/* Waits for poll() on @fd to report POLLERR or POLLHUP and returns revents. */
-static short wait_error_event(int fd, long timeout_ms)
+/* Waits for poll() on @fd to report one of @wanted and returns revents. */
+static short wait_revents(int fd, short wanted, long timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
 	long deadline = now_ms() + timeout_ms;
@@ -202,7 +202,7 @@ static short wait_error_event(int fd, long timeout_ms)
 		pfd.revents = 0;
 		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
 			return 0;
-		if (pfd.revents & (POLLERR | POLLHUP))
+		if (pfd.revents & wanted)
 			return pfd.revents;
 		if (now_ms() >= deadline)
 			return pfd.revents;
@@ -380,7 +380,7 @@ TEST_F_TIMEOUT(apf, reset_fails_idle_channel, TEST_TIMEOUT_S)
 	ASSERT_LE(0, unconnected);
 	ASSERT_EQ(0, send_signal_to_fwsim(SIGUSR1));
 
-	revents = wait_error_event(fd, RECOVER_TIMEOUT_MS);
+	revents = wait_revents(fd, POLLERR | POLLHUP, RECOVER_TIMEOUT_MS);
 	EXPECT_TRUE(revents & POLLERR) {
 		TH_LOG("poll revents after the reset: 0x%x", revents);
 	}
@@ -523,9 +523,12 @@ TEST_F_TIMEOUT(apf, reset_wakes_blocked_read, TEST_TIMEOUT_S)
 TEST_F_TIMEOUT(apf, reset_during_linger, TEST_TIMEOUT_S)
 {
 	char state[32] = "";
+	int fd, witness;
 	FILE *f;
-	int fd;
 
+	/* An unconnected file reports POLLERR once its device is removed. */
+	witness = open(APF_DEV, O_RDWR);
+	ASSERT_LE(0, witness);
 	fd = connect_within(RECOVER_TIMEOUT_MS);
 	ASSERT_LE(0, fd) {
 		TH_LOG("CONNECT 16992: %s", strerror(errno));
@@ -541,7 +544,16 @@ TEST_F_TIMEOUT(apf, reset_during_linger, TEST_TIMEOUT_S)
 		TH_LOG("%s before the reset: %s", APF_STATE, state);
 	}
 
+	/*
+	 * fwsim resets the ME from its main loop, so a CONNECT right after
+	 * the signal could still reach the old device before the reset.
+	 */
 	ASSERT_EQ(0, send_signal_to_fwsim(SIGUSR1));
+	ASSERT_TRUE(wait_revents(witness, POLLERR, RECOVER_TIMEOUT_MS) & POLLERR) {
+		TH_LOG("the device was not removed after the reset");
+	}
+	EXPECT_EQ(0, close(witness));
+
 	fd = connect_within(RECOVER_TIMEOUT_MS);
 	ASSERT_LE(0, fd) {
 		TH_LOG("CONNECT 16992 after the reset: %s", strerror(errno));
@@ -560,6 +572,7 @@ TEST_F_TIMEOUT(apf, cycles_across_reset_free_channels, TEST_TIMEOUT_S * 2)
 {
 	int held[HELD_ACROSS_RESET];
 	long max_channels;
+	short revents;
 	int fds[64];
 	int extra, fd, i, j;
 
@@ -578,9 +591,12 @@ TEST_F_TIMEOUT(apf, cycles_across_reset_free_channels, TEST_TIMEOUT_S * 2)
 			}
 			ASSERT_EQ(0, send_signal_to_fwsim(SIGUSR1));
 			for (j = 0; j < HELD_ACROSS_RESET; j++) {
-				EXPECT_TRUE(wait_error_event(held[j],
-							     RECOVER_TIMEOUT_MS) &
-					    POLLERR);
+				revents = wait_revents(held[j], POLLERR,
+						       RECOVER_TIMEOUT_MS);
+				EXPECT_TRUE(revents & POLLERR) {
+					TH_LOG("held channel %d: revents 0x%x",
+					       j, revents);
+				}
 				EXPECT_EQ(0, close(held[j]));
 			}
 		}
@@ -671,7 +687,7 @@ TEST_F_TIMEOUT(apf, abandoned_connect_then_reset, TEST_TIMEOUT_S)
 	}
 
 	ASSERT_EQ(0, send_signal_to_fwsim(SIGUSR1));
-	EXPECT_TRUE(wait_error_event(held, RECOVER_TIMEOUT_MS) & POLLERR);
+	EXPECT_TRUE(wait_revents(held, POLLERR, RECOVER_TIMEOUT_MS) & POLLERR);
 	ASSERT_EQ(0, wait_path(APF_DEV, 1, RECOVER_TIMEOUT_MS));
 	for (n = 0; n < REUSE_FILES; n++) {
 		reuse[n] = open(APF_DEV, O_RDWR);
@@ -779,7 +795,7 @@ TEST_F_TIMEOUT(apf, device_removal_fails_open_files, TEST_TIMEOUT_S)
 	EXPECT_EQ(0, wait_path(MEI_DEV, 0, RECOVER_TIMEOUT_MS));
 	EXPECT_EQ(0, wait_path(APF_DEV, 0, RECOVER_TIMEOUT_MS));
 
-	revents = wait_error_event(connected, RECOVER_TIMEOUT_MS);
+	revents = wait_revents(connected, POLLERR | POLLHUP, RECOVER_TIMEOUT_MS);
 	EXPECT_TRUE(revents & POLLERR) {
 		TH_LOG("poll revents after removal: 0x%x", revents);
 	}
