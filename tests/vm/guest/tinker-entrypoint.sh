@@ -1,0 +1,1 @@
+../../../scripts/tinker/entrypoint.sh
