@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "amthi_query.h"
-#include "apf_relay.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "os_info.h"
@@ -16,6 +15,7 @@
 #include "rps_message.h"
 #include "rps_session.h"
 #include "status_netlink.h"
+#include "transport.h"
 
 #define CONNECT_TIMEOUT_MS	30000
 #define MESSAGE_TIMEOUT_MS	60000
@@ -38,6 +38,8 @@ static const char activate_usage[] =
 	"      --ca FILE            verify the RPS certificate against the CAs in FILE\n"
 	"      --proxy URL          HTTP proxy, e.g. http://proxy.example.com:3128\n"
 	"      --json               print the result as JSON\n"
+	"      --transport KIND     how to reach AMT: auto (default), apf (/dev/vpro_apf0),\n"
+	"                           mei (LME on /dev/mei0) or lms (LMS on 127.0.0.1)\n"
 	"  -v, --verbose            log each message exchanged (never its content)\n"
 	"  -h, --help               print this help (exit code 5)\n";
 
@@ -50,6 +52,7 @@ struct activate_args {
 	const char *ca;
 	const char *proxy;
 	struct password_sources password;
+	enum transport_kind transport;
 	bool insecure;
 	bool json;
 	bool verbose;
@@ -130,6 +133,7 @@ static int parse_args(int argc, char **argv, struct activate_args *a)
 		{ "ca", required_argument, NULL, 'C' },
 		{ "proxy", required_argument, NULL, 'X' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "transport", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -152,6 +156,12 @@ static int parse_args(int argc, char **argv, struct activate_args *a)
 		case 'C': a->ca = optarg; break;
 		case 'X': a->proxy = optarg; break;
 		case 'j': a->json = true; break;
+		case 'T':
+			if (transport_parse(optarg, &a->transport))
+				return usage_error("activate",
+						   "invalid --transport \"%s\": use " TRANSPORT_NAMES,
+						   optarg);
+			break;
 		case 'v': a->verbose = true; break;
 		case 'h':
 			fputs(activate_usage, stdout);
@@ -223,6 +233,7 @@ int cmd_activate(int argc, char **argv)
 {
 	char password[PASSWORD_MAX_LEN + 1];
 	struct rps_session_options session;
+	struct transport transport;
 	struct activate_args args;
 	char reason[256] = "";
 	char *request = NULL;
@@ -253,14 +264,16 @@ int cmd_activate(int argc, char **argv)
 			.connect_timeout_ms = CONNECT_TIMEOUT_MS,
 			.verbose = args.verbose,
 		},
-		.apf_device = APF_DEFAULT_DEVICE,
+		.transport = &transport,
 		.message_timeout_ms = MESSAGE_TIMEOUT_MS,
 		.amt_timeout_ms = AMT_TIMEOUT_MS,
 		.json = args.json,
 		.verbose = args.verbose,
 	};
+	transport_init(&transport, args.transport, args.verbose);
 	/* NOTE: wslay frees its copy of the queued request without wiping it. */
 	ret = rps_session_run(&session, request, reason, sizeof(reason));
+	transport_cleanup(&transport);
 	explicit_bzero(request, strlen(request));
 	free(request);
 

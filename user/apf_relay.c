@@ -101,21 +101,14 @@ static int read_to_eof(int fd, uint8_t *buf, size_t size, size_t *len,
 	}
 }
 
-int apf_relay_request(const char *device, uint16_t port,
-		      const uint8_t *request, size_t request_len,
-		      uint8_t **response, size_t *response_len,
-		      int timeout_ms)
+int apf_relay_open(const char *device, uint16_t port, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
 	struct vpro_apf_connect connect = {
 		.port = port,
 		.timeout_ms = (uint32_t)timeout_ms,
 	};
-	uint8_t *buf;
 	int fd, ret;
 
-	*response = NULL;
-	*response_len = 0;
 	do {
 		fd = open(device, O_RDWR | O_CLOEXEC);
 	} while (fd < 0 && errno == EINTR);
@@ -133,6 +126,23 @@ int apf_relay_request(const char *device, uint16_t port,
 		close(fd);
 		return ret;
 	}
+	return fd;
+}
+
+int apf_relay_request(const char *device, uint16_t port,
+		      const uint8_t *request, size_t request_len,
+		      uint8_t **response, size_t *response_len,
+		      int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	uint8_t *buf;
+	int fd, ret;
+
+	*response = NULL;
+	*response_len = 0;
+	fd = apf_relay_open(device, port, timeout_ms);
+	if (fd < 0)
+		return fd;
 
 	buf = malloc(APF_MAX_RESPONSE_LEN);
 	if (!buf) {

@@ -23,6 +23,14 @@
  * longer than APF_MAX_RESPONSE_LEN, or what the ioctl, write or read
  * failed with.
  */
+/*
+ * Opens @device and connects a channel to AMT @port, waiting at most
+ * @timeout_ms for AMT. Returns the channel's file descriptor in
+ * O_NONBLOCK mode, or a negative errno (-ENOENT when the device is
+ * missing).
+ */
+int apf_relay_open(const char *device, uint16_t port, int timeout_ms);
+
 int apf_relay_request(const char *device, uint16_t port,
 		      const uint8_t *request, size_t request_len,
 		      uint8_t **response, size_t *response_len,

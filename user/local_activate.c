@@ -15,11 +15,11 @@
 #include <time.h>
 
 #include "amthi_query.h"
-#include "apf_relay.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "password.h"
 #include "status_netlink.h"
+#include "transport.h"
 #include "wsman_client.h"
 #include "wsman_message.h"
 
@@ -32,18 +32,23 @@ static const char local_usage[] =
 	"Usage: vproctl activate --local --ccm [--password PASSWORD | --password-file FILE]\n"
 	"\n"
 	"Activates AMT in client control mode (CCM) without RPS: sets the AMT\n"
-	"admin password through IPS_HostBasedSetupService over /dev/vpro_apf0.\n"
+	"admin password through IPS_HostBasedSetupService on AMT port 16992.\n"
 	"\n"
 	"      --local              activate without RPS (required)\n"
 	"      --ccm                client control mode (required; ACM is not supported)\n"
 	"      --password PASSWORD  new AMT admin password, at most 32 characters\n"
 	"      --password-file FILE read the password from the first line of FILE\n"
 	"                           (AMT_PASSWORD in the environment works too)\n"
+	"      --transport KIND     how to reach AMT: auto (default), apf (/dev/vpro_apf0),\n"
+	"                           mei (LME on /dev/mei0) or lms (LMS on 127.0.0.1)\n"
+	"  -v, --verbose            log the transport chosen and each step\n"
 	"  -h, --help               print this help (exit code 5)\n";
 
 struct local_args {
 	bool local;
 	bool ccm;
+	bool verbose;
+	enum transport_kind transport;
 	struct password_sources password;
 };
 
@@ -54,6 +59,8 @@ static int parse_args(int argc, char **argv, struct local_args *a)
 		{ "ccm", no_argument, NULL, 'c' },
 		{ "password", required_argument, NULL, 'P' },
 		{ "password-file", required_argument, NULL, 'F' },
+		{ "transport", required_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -62,12 +69,19 @@ static int parse_args(int argc, char **argv, struct local_args *a)
 	memset(a, 0, sizeof(*a));
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'L': a->local = true; break;
 		case 'c': a->ccm = true; break;
 		case 'P': a->password.flag = optarg; break;
 		case 'F': a->password.file = optarg; break;
+		case 'v': a->verbose = true; break;
+		case 'T':
+			if (transport_parse(optarg, &a->transport))
+				return usage_error("activate",
+						   "invalid --transport \"%s\": use " TRANSPORT_NAMES,
+						   optarg);
+			break;
 		case 'h':
 			fputs(local_usage, stdout);
 			return VP_EXIT_HELP_REQUESTED;
@@ -116,19 +130,21 @@ static int fail_status(int code, const char *reason)
 /* Reads the digest realm with Get AMT_GeneralSettings. */
 static int read_realm(struct wsman_client *c, char *realm, size_t size)
 {
+	enum wsman_error werr;
 	char err[256];
 	char *body;
 	char *xml = wsman_general_settings_get(++c->message_id);
 
 	if (!xml)
 		return vp_error(VP_EXIT_GENERIC_FAILURE, "Out of memory.");
-	if (wsman_post(c, xml, &body, err, sizeof(err)) != WSMAN_OK) {
-		free(xml);
-		return vp_error(VP_EXIT_ACTIVATION_FAILED,
-				"WS-Man Get AMT_GeneralSettings failed: %s. Check that vpro_heci.ko is loaded and /sys/class/vpro/vpro0/apf_state can reach \"up\".",
-				err);
-	}
+	werr = wsman_post(c, xml, &body, err, sizeof(err));
 	free(xml);
+	if (werr == WSMAN_ERR_TRANSPORT)
+		return transport_error(c->transport, c->transport_errno);
+	if (werr != WSMAN_OK)
+		return vp_error(VP_EXIT_ACTIVATION_FAILED,
+				"WS-Man Get AMT_GeneralSettings failed: %s.",
+				err);
 	if (wsman_element_text(body, "DigestRealm", realm, size) || !realm[0]) {
 		free(body);
 		return vp_error(VP_EXIT_WSMAN_MESSAGE_ERROR,
@@ -222,10 +238,12 @@ static int confirm_ccm(struct amt_snapshot *snap)
 }
 
 /* Runs the WS-Man part as the local system account in @snap. */
-static int activate_ccm(struct amt_snapshot *snap, const char *password)
+static int activate_ccm(struct amt_snapshot *snap, const char *password,
+			const struct local_args *args)
 {
+	struct transport transport;
 	struct wsman_client client = {
-		.apf_device = APF_DEFAULT_DEVICE,
+		.transport = &transport,
 		.username = snap->account.username,
 		.password = snap->account.password,
 		.timeout_ms = WSMAN_TIMEOUT_MS,
@@ -234,10 +252,12 @@ static int activate_ccm(struct amt_snapshot *snap, const char *password)
 	bool sent = false;
 	int ret;
 
+	transport_init(&transport, args->transport, args->verbose);
 	ret = read_realm(&client, realm, sizeof(realm));
 	if (ret == 0)
 		ret = run_setup(&client, realm, password, &sent);
 	wsman_client_reset(&client);
+	transport_cleanup(&transport);
 	amt_snapshot_wipe(snap);
 	if (ret && !sent)
 		return ret;
@@ -286,7 +306,7 @@ int cmd_activate_local(int argc, char **argv)
 			       control_mode_text(snap->control_mode));
 		ret = fail_status(ret, "already activated");
 	} else {
-		ret = activate_ccm(snap, password);
+		ret = activate_ccm(snap, password, &args);
 		if (ret)
 			ret = fail_status(ret, "local CCM activation failed");
 	}

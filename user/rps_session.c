@@ -7,7 +7,6 @@
 #include <jansson.h>
 #include <linux/vpro_heci.h>
 
-#include "apf_relay.h"
 #include "exit_codes.h"
 #include "rps_message.h"
 #include "rps_session.h"
@@ -105,20 +104,14 @@ static int relay_wsman(const struct rps_session_options *opts,
 				"RPS sent a wsman message without a payload. Check the RPS version (protocol 4.0.0 expected).");
 	}
 
-	ret = apf_relay_request(opts->apf_device, VPRO_AMT_PORT_HTTP,
+	ret = transport_request(opts->transport, VPRO_AMT_PORT_HTTP,
 				msg->payload, msg->payload_len, &response,
 				&response_len, opts->amt_timeout_ms);
 	if (ret < 0) {
-		snprintf(reason, reason_size, "AMT relay failed: %s",
+		snprintf(reason, reason_size, "AMT relay over %s failed: %s",
+			 transport_name(opts->transport->chosen),
 			 strerror(-ret));
-		if (ret == -ENOENT)
-			return vp_error(VP_EXIT_AMT_CONNECTION_FAILED,
-					"%s: not found. Load vpro_heci.ko (modprobe vpro_heci) so that vproctl can reach AMT.",
-					opts->apf_device);
-		return vp_error(VP_EXIT_AMT_CONNECTION_FAILED,
-				"Relaying a WS-Man request to AMT port %d over %s failed: %s. Retry; if it persists, reload vpro_heci.ko.",
-				VPRO_AMT_PORT_HTTP, opts->apf_device,
-				strerror(-ret));
+		return transport_error(opts->transport, ret);
 	}
 	if (opts->verbose)
 		fprintf(stderr, "vproctl: AMT returned %zu bytes for a %zu-byte request\n",

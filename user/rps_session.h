@@ -6,11 +6,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "transport.h"
 #include "websocket.h"
 
 struct rps_session_options {
 	struct ws_options ws;
-	const char *apf_device;
+	struct transport *transport;
 	int message_timeout_ms;		/* wait for each message from RPS */
 	int amt_timeout_ms;		/* each WS-Man exchange with AMT */
 	bool json;

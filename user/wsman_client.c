@@ -6,7 +6,6 @@
 
 #include <linux/vpro_heci.h>
 
-#include "apf_relay.h"
 #include "http_message.h"
 #include "wsman_client.h"
 
@@ -54,14 +53,17 @@ static enum wsman_error exchange(struct wsman_client *c, const char *xml,
 	if (!request)
 		return fail(WSMAN_ERR_MEMORY, err, err_size, "out of memory");
 
-	ret = apf_relay_request(c->apf_device, VPRO_AMT_PORT_HTTP,
+	ret = transport_request(c->transport, VPRO_AMT_PORT_HTTP,
 				(const uint8_t *)request, strlen(request),
 				&raw, &raw_len, c->timeout_ms);
 	free(request);
-	if (ret < 0)
+	if (ret < 0) {
+		c->transport_errno = ret;
 		return fail(WSMAN_ERR_TRANSPORT, err, err_size,
-			    "%s port %d: %s", c->apf_device,
+			    "%s transport to port %d: %s",
+			    transport_name(c->transport->chosen),
 			    VPRO_AMT_PORT_HTTP, strerror(-ret));
+	}
 
 	ret = http_response_parse((const char *)raw, raw_len, resp, why,
 				  sizeof(why));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A minimal WS-Man client for AMT's local port 16992: one HTTP request
- * per APF channel (apf_relay.h), with HTTP digest authentication.
+ * per channel (transport.h), with HTTP digest authentication.
  */
 #ifndef VPROCTL_WSMAN_CLIENT_H
 #define VPROCTL_WSMAN_CLIENT_H
@@ -10,9 +10,11 @@
 #include <stddef.h>
 
 #include "digest_auth.h"
+#include "transport.h"
 
 struct wsman_client {
-	const char *apf_device;	/* e.g. APF_DEFAULT_DEVICE */
+	struct transport *transport;
+	int transport_errno;	/* negative errno of the last transport failure */
 	const char *username;
 	const char *password;	/* a secret: never printed */
 	int timeout_ms;		/* per HTTP exchange */
