@@ -367,8 +367,11 @@ int amthi_format_features(uint32_t sku, char *out, size_t size)
 		if (!(sku & words[i].bit))
 			continue;
 		pos = append_word(out, size, (size_t)pos, words[i].word);
-		if (pos < 0)
+		if (pos < 0) {
+			/* append_word() may have left a partial, unterminated word. */
+			out[0] = '\0';
 			return pos;
+		}
 	}
 	return pos;
 }
