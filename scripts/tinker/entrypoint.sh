@@ -93,7 +93,7 @@ fail() {
 	exit "$1"
 }
 
-# Input checks, in the order of the exit codes.
+# Input checks. Each failed check prints the result line and exits.
 RPS_URL=${RPS_URL:-}
 PROFILE=${PROFILE:-}
 SKIP_CERT_CHECK=${SKIP_CERT_CHECK:-false}
@@ -191,8 +191,8 @@ vproctl printed output that is not JSON: $(cat "$work/result")"
 	;;
 esac
 
-# coreutils timeout exits 124; busybox timeout kills vproctl with SIGTERM
-# (status 143), so the elapsed time decides there.
+# coreutils timeout exits 124. busybox timeout kills vproctl with SIGTERM
+# (status 143), so there the elapsed time decides.
 if [ -n "$TIMEOUT" ] && { [ $rc -eq $EXIT_TIMED_OUT ] ||
 	{ [ $rc -gt 128 ] && [ $elapsed -ge "$TIMEOUT" ]; }; }; then
 	print_result error $EXIT_TIMED_OUT "vproctl did not finish within TIMEOUT=$TIMEOUT s and was stopped: raise TIMEOUT or check that RPS and AMT respond${errors:+
