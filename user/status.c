@@ -21,7 +21,7 @@
 
 static const char status_usage[] =
 	"Usage: vproctl status [--json] [--device vproN]\n"
-	"       vproctl status --watch [--json] [--count N]\n"
+	"       vproctl status --watch [--json] [--count N] [--event NAME]\n"
 	"\n"
 	"Prints the state vpro_heci.ko holds for the device: capability, control\n"
 	"mode, provisioning state, activation status and APF link state.\n"
@@ -31,6 +31,9 @@ static const char status_usage[] =
 	"      --watch         print one line per vpro_heci netlink event until\n"
 	"                      SIGINT or SIGTERM\n"
 	"      --count N       with --watch, stop after N events\n"
+	"      --event NAME    with --watch, print and count only NAME events:\n"
+	"                      device_added, device_removed, capability_changed,\n"
+	"                      apf_link or status_changed\n"
 	"  -h, --help          print this help (exit code 5)\n";
 
 /* Attributes printed, with the text label and the JSON key of each. */
@@ -48,6 +51,7 @@ static const struct {
 
 struct status_args {
 	const char *device;
+	const char *event;
 	unsigned long count;
 	bool count_given;
 	bool json;
@@ -74,6 +78,7 @@ static int parse_args(int argc, char **argv, struct status_args *a)
 		{ "device", required_argument, NULL, 'D' },
 		{ "watch", no_argument, NULL, 'w' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "event", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -88,6 +93,13 @@ static int parse_args(int argc, char **argv, struct status_args *a)
 		case 'j': a->json = true; break;
 		case 'D': a->device = optarg; break;
 		case 'w': a->watch = true; break;
+		case 'e':
+			if (!status_watch_event_known(optarg))
+				return usage_error("status",
+						   "invalid --event \"%s\": give device_added, device_removed, capability_changed, apf_link or status_changed",
+						   optarg);
+			a->event = optarg;
+			break;
 		case 'n':
 			ret = parse_count(optarg, &a->count);
 			if (ret)
@@ -110,6 +122,8 @@ static int parse_args(int argc, char **argv, struct status_args *a)
 				   argv[optind]);
 	if (a->count_given && !a->watch)
 		return usage_error("status", "--count works only with --watch");
+	if (a->event && !a->watch)
+		return usage_error("status", "--event works only with --watch");
 	if (strncmp(a->device, "vpro", 4) != 0 || strchr(a->device, '/'))
 		return usage_error("status",
 				   "invalid --device \"%s\": give a name such as vpro0",
@@ -194,6 +208,6 @@ int cmd_status(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (args.watch)
-		return status_watch(args.count, args.json);
+		return status_watch(args.count, args.json, args.event);
 	return print_status(&args);
 }

@@ -19,6 +19,7 @@ struct watch_state {
 	unsigned long seen;
 	unsigned long limit;	/* 0: no limit */
 	bool json;
+	const char *event;	/* print only this event; NULL: all */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -173,6 +174,8 @@ static int on_event(struct nl_msg *msg, void *arg)
 	/* One receive may carry more events than --count still wants. */
 	if (state->limit && state->seen >= state->limit)
 		return NL_STOP;
+	if (state->event && strcmp(state->event, event) != 0)
+		return NL_SKIP;
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, attrs, VPRO_A_MAX, policy) < 0) {
 		vp_warn("skipped a malformed %s event", event);
 		return NL_SKIP;
@@ -231,9 +234,26 @@ err:
 	return NULL;
 }
 
-int status_watch(unsigned long count, bool json)
+bool status_watch_event_known(const char *name)
 {
-	struct watch_state state = { .limit = count, .json = json };
+	static const uint8_t events[] = {
+		VPRO_CMD_DEVICE_ADDED, VPRO_CMD_DEVICE_REMOVED,
+		VPRO_CMD_CAPABILITY_CHANGED, VPRO_CMD_APF_LINK,
+		VPRO_CMD_STATUS_CHANGED,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (strcmp(name, command_name(events[i])) == 0)
+			return true;
+	return false;
+}
+
+int status_watch(unsigned long count, bool json, const char *event)
+{
+	struct watch_state state = {
+		.limit = count, .json = json, .event = event,
+	};
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 	struct nl_sock *sock;
 	struct pollfd pfd;

@@ -89,7 +89,7 @@ check_sysfs() {
 # given and waits up to 5 s until it has joined the events group.
 start_watch() {
 	rm -f "$work/watch.out" "$work/watch.err"
-	timeout 60 vproctl status --watch --count 1 "$@" \
+	timeout 60 vproctl status --watch --count 1 --event status_changed "$@" \
 		>"$work/watch.out" 2>"$work/watch.err" &
 	watch_pid=$!
 	i=0
