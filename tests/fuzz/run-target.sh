@@ -21,6 +21,8 @@ esac
 corpus=$out/corpus/$target
 artifacts=$out/artifacts/$target
 log=$out/$target.run.log
+# Findings of an earlier run are not this run's: clear them.
+rm -rf "$artifacts"
 mkdir -p "$corpus" "$artifacts"
 
 # New inputs go into the first directory, the seeds are only read.
@@ -34,10 +36,10 @@ execs=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 findings=$(find "$artifacts" -type f | wc -l)
 
-echo "$target: ${execs:-unknown} exec/s, ${runs:-unknown} runs in ${seconds} s, $findings finding(s), libFuzzer exit status $rc"
+echo "$target: ${execs:-unknown} exec/s, ${runs:-unknown} runs (limit ${seconds} s), $findings finding(s), libFuzzer exit status $rc"
 if [ "$rc" -ne 0 ] || [ "$findings" -ne 0 ]; then
-	echo "$target: FAILED, last lines of $log:" >&2
-	tail -n 40 "$log" >&2
+	echo "$target: FAILED, full output in $log:" >&2
+	grep -m 10 -E 'ERROR|SUMMARY|check failed|Test unit written' "$log" >&2
 	find "$artifacts" -type f >&2
 	exit 1
 fi
