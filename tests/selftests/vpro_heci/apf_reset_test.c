@@ -11,8 +11,9 @@
  * so the files of the old device end with ENODEV. ECONNRESET is accepted
  * too because a send that fails before the removal resets the link first.
  *
- * The last two tests replace the module and fwsim: device_removal stops
- * the runner's fwsim and leaves none running, so it must stay last.
+ * The last two tests reload the module and replace fwsim.
+ * device_removal_fails_open_files stops the runner's fwsim and leaves none
+ * running, so it must stay last.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -680,7 +681,7 @@ TEST_F_TIMEOUT(apf, abandoned_connect_then_reset, TEST_TIMEOUT_S)
 	}
 	ASSERT_EQ(0, kill(fwsim, SIGCONT));
 
-	/* The file got a fresh channel, so it is not connected. */
+	/* The file's channel is idle again, so it is not connected. */
 	EXPECT_EQ(-1, read(fd, &byte, 1));
 	EXPECT_EQ(ENOTCONN, errno) {
 		TH_LOG("read after the timed out CONNECT: %s", strerror(errno));
@@ -772,12 +773,40 @@ static void check_removed_file(struct __test_metadata *_metadata, int fd,
 	}
 }
 
+/* A thread that writes to a channel until write() fails. */
+struct blocked_write {
+	int fd;
+	pid_t tid;
+	ssize_t ret;
+	int err;
+};
+
+static void *write_thread(void *arg)
+{
+	static char buf[65536];
+	struct blocked_write *w = arg;
+	int i;
+
+	__atomic_store_n(&w->tid, gettid(), __ATOMIC_RELEASE);
+	/* AMT's window closes after a few writes because fwsim is stopped. */
+	for (i = 0; i < 10000; i++) {
+		w->ret = write(w->fd, buf, sizeof(buf));
+		if (w->ret < 0)
+			break;
+	}
+	w->err = errno;
+	return NULL;
+}
+
 /* Stops the runner's fwsim, so it must be the last test. */
 TEST_F_TIMEOUT(apf, device_removal_fails_open_files, TEST_TIMEOUT_S)
 {
+	struct blocked_write w = { .ret = 0 };
 	pid_t runner_fwsim, own_fwsim;
+	struct timespec deadline;
+	pthread_t thread;
 	short revents;
-	int connected, idle, fd;
+	int connected, idle, fd, i;
 
 	connected = connect_within(RECOVER_TIMEOUT_MS);
 	ASSERT_LE(0, connected) {
@@ -785,15 +814,43 @@ TEST_F_TIMEOUT(apf, device_removal_fails_open_files, TEST_TIMEOUT_S)
 	}
 	idle = open(APF_DEV, O_RDWR);
 	ASSERT_LE(0, idle);
+	w.fd = connect_within(RECOVER_TIMEOUT_MS);
+	ASSERT_LE(0, w.fd) {
+		TH_LOG("CONNECT 16992 for the writer: %s", strerror(errno));
+	}
 
+	/* With fwsim stopped, the writer blocks on AMT's closed window. */
 	runner_fwsim = find_fwsim();
 	ASSERT_LT(0, runner_fwsim);
+	ASSERT_EQ(0, kill(runner_fwsim, SIGSTOP));
+	EXPECT_EQ(0, wait_process_stopped(runner_fwsim, IO_TIMEOUT_MS));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, write_thread, &w));
+	for (i = 0; i < 100 && !__atomic_load_n(&w.tid, __ATOMIC_ACQUIRE); i++)
+		sleep_ms(10);
+	ASSERT_NE(0, w.tid);
+	EXPECT_EQ(0, wait_thread_sleeping(w.tid, IO_TIMEOUT_MS)) {
+		TH_LOG("the writer thread never blocked in write()");
+	}
+
 	ASSERT_EQ(0, kill(runner_fwsim, SIGTERM));
+	ASSERT_EQ(0, kill(runner_fwsim, SIGCONT));
 	ASSERT_EQ(0, wait_process_exit(runner_fwsim, RECOVER_TIMEOUT_MS)) {
 		TH_LOG("fwsim %d still running after SIGTERM", runner_fwsim);
 	}
 	EXPECT_EQ(0, wait_path(MEI_DEV, 0, RECOVER_TIMEOUT_MS));
 	EXPECT_EQ(0, wait_path(APF_DEV, 0, RECOVER_TIMEOUT_MS));
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += RECOVER_TIMEOUT_MS / 1000;
+	ASSERT_EQ(0, pthread_timedjoin_np(thread, NULL, &deadline)) {
+		TH_LOG("write() still blocked %d s after removal",
+		       RECOVER_TIMEOUT_MS / 1000);
+	}
+	EXPECT_EQ(-1, w.ret);
+	EXPECT_TRUE(is_reset_errno(w.err)) {
+		TH_LOG("blocked write after removal: %s", strerror(w.err));
+	}
+	EXPECT_EQ(0, close(w.fd));
 
 	revents = wait_revents(connected, POLLERR | POLLHUP, RECOVER_TIMEOUT_MS);
 	EXPECT_TRUE(revents & POLLERR) {
