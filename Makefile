@@ -49,7 +49,7 @@ CHECKPATCH ?= $(call kernel_env,$(NEWEST_KVER),CHECKPATCH)
 KVER ?= 6.12
 SKU ?= amt
 
-.PHONY: all module vproctl clean deps check check-unit check-vm run \
+.PHONY: all module vproctl clean deps deps-present check check-unit check-vm run \
 	checkpatch sparse help check-kdir
 
 all: module vproctl
@@ -66,6 +66,8 @@ help:
 	@echo "  run             demonstration in a VM (SKU=amt|ism|none KVER=6.1|6.12)"
 	@echo "  checkpatch      checkpatch.pl --strict on kernel/ and tests/mesim/"
 	@echo "  sparse          module build with sparse (C=2) against KDIR"
+	@echo "  check-fuzz      run the codec fuzz targets over their seeds and regressions"
+	@echo "  fuzz            fuzz each codec target for FUZZ_SECONDS (default 60)"
 	@echo "  dkms-check      dkms add/build/install/remove against 6.1 and 6.12 headers (root)"
 	@echo "  clean           remove build outputs (keeps build/kernels)"
 
@@ -99,13 +101,18 @@ check-unit:
 	fi
 	$(MAKE) -C $(REPO)/tests/unit check
 
-check-vm:
+# On a fresh machine, run and check install what they need first (as
+# root); with everything present this needs no root and no network.
+deps-present:
+	@$(REPO)/scripts/install-deps.sh --if-missing
+
+check-vm: deps-present
 	$(REPO)/tests/vm/run.sh $(KVER) check
 
-check:
+check: deps-present
 	$(REPO)/tests/vm/check-all.sh
 
-run:
+run: deps-present
 	$(REPO)/tests/vm/run.sh $(KVER) run $(SKU)
 
 # The codecs use <stdint.h> types because userspace builds them too, and
@@ -129,6 +136,13 @@ checkpatch:
 	if [ $$rc -eq 0 ]; then echo "checkpatch: no issues in $$(echo $$files | wc -w) files"; fi; \
 	exit $$rc
 
+.PHONY: check-fuzz fuzz
+check-fuzz:
+	$(MAKE) -C $(REPO)/tests/fuzz regress
+
+fuzz:
+	$(MAKE) -C $(REPO)/tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
+
 .PHONY: dkms-check
 dkms-check:
 	$(REPO)/scripts/dkms-check.sh
@@ -140,7 +154,7 @@ clean:
 		$(REPO)/vpro_heci.mod.c $(REPO)/vpro_heci.mod.o \
 		$(REPO)/Module.symvers $(REPO)/modules.order $(REPO)/.*.cmd \
 		$(REPO)/kernel/*.o $(REPO)/kernel/.*.cmd
-	@for dir in user tests/fwsim tests/rps tests/unit; do \
+	@for dir in user tests/fwsim tests/rps tests/unit tests/fuzz; do \
 		if [ -f $(REPO)/$$dir/Makefile ]; then $(MAKE) -C $(REPO)/$$dir clean || exit 1; fi; \
 	done
 	rm -rf $(REPO)/build/6.1 $(REPO)/build/6.12 $(REPO)/build/guest-tests $(REPO)/build/check

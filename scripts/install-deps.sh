@@ -5,6 +5,10 @@
 # then unpack the two test kernels (6.1 and 6.12) into build/kernels.
 # Safe to run again: apt-get skips installed packages and fetch-kernel.sh
 # skips a kernel whose kernel.env already exists. Needs root.
+#
+# usage: install-deps.sh [--if-missing]
+#   --if-missing  do nothing (and need no root) when every package is
+#                 installed and both kernels are unpacked
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +27,21 @@ packages=(
 	# checkpatch.pl
 	perl
 )
+
+# True when every package is installed and both kernels are unpacked.
+all_present() {
+	local pkg
+	for pkg in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || return 1
+	done
+	[ -f "$repo/build/kernels/6.1/kernel.env" ] && [ -f "$repo/build/kernels/6.12/kernel.env" ]
+}
+
+case ${1:-} in
+--if-missing) all_present && exit 0 ;;
+'') ;;
+*) echo "install-deps.sh: unknown argument '$1': use --if-missing or nothing" >&2; exit 2 ;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps.sh: must run as root (apt-get install): rerun with sudo" >&2
