@@ -69,6 +69,7 @@ help:
 	@echo "  check-fuzz      run the codec fuzz targets over their seeds and regressions"
 	@echo "  fuzz            fuzz each codec target for FUZZ_SECONDS (default 60)"
 	@echo "  dkms-check      dkms add/build/install/remove against 6.1 and 6.12 headers (root)"
+	@echo "  check-packages  build, install and purge the .debs, build the RPMs (root)"
 	@echo "  clean           remove build outputs (keeps build/kernels)"
 
 check-kdir:
@@ -143,9 +144,12 @@ check-fuzz:
 fuzz:
 	$(MAKE) -C $(REPO)/tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 
-.PHONY: dkms-check
+.PHONY: dkms-check check-packages
 dkms-check:
 	$(REPO)/scripts/dkms-check.sh
+
+check-packages:
+	$(REPO)/scripts/package-check.sh
 
 # Not `make -C $(KDIR) M=$(REPO) clean`: that deletes every *.ko and *.o
 # under M, which includes the unpacked test kernels in build/kernels.

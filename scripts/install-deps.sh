@@ -26,6 +26,8 @@ packages=(
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
 	# checkpatch.pl
 	perl
+	# DKMS and package checks: scripts/dkms-check.sh, scripts/package-check.sh
+	dkms debhelper dh-dkms dpkg-dev fakeroot rpm
 )
 
 # True when every package is installed and both kernels are unpacked.
