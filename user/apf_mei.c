@@ -45,7 +45,11 @@ static void trace(const struct apf_mei *m, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Writes one whole APF message; the device takes a message whole or not. */
+/*
+ * Writes one whole APF message, because the device takes a message whole
+ * or not at all. NOTE: write() on /dev/mei0 blocks until the firmware
+ * takes the message, so it is not bounded by the caller's deadline.
+ */
 static int send_msg(struct apf_mei *m, const uint8_t *buf, int len)
 {
 	ssize_t n;
@@ -84,7 +88,7 @@ static ssize_t recv_msg(struct apf_mei *m, long deadline)
 			continue;
 		if (n < 0)
 			return -errno;
-		/* A closed socket in the tests; the mei device never returns 0. */
+		/* A test socket whose peer closed returns 0: treat it as a reset. */
 		if (n == 0)
 			return -ECONNRESET;
 		return n;
@@ -118,7 +122,7 @@ static int answer_global_request(struct apf_mei *m, const struct apf_msg *msg)
 	return send_msg(m, out, apf_encode_request_failure(out, sizeof(out)));
 }
 
-/* Stores channel data for the reader; AMT may not exceed our window. */
+/* Stores channel data for the reader. AMT may not exceed our window. */
 static int store_data(struct apf_mei *m, const struct apf_msg *msg)
 {
 	uint32_t len = msg->channel_data.len;
@@ -168,7 +172,7 @@ static int handle_channel_msg(struct apf_mei *m, const struct apf_msg *msg)
 	case APF_CHANNEL_DATA:
 		return store_data(m, msg);
 	case APF_CHANNEL_CLOSE:
-		/* A CLOSE for channel 0 or an old channel is common: ignored. */
+		/* AMT often closes channel 0 or an old channel, which is harmless. */
 		if (msg->channel_close.recipient != m->sender || !m->sender)
 			return 0;
 		m->peer_closed = true;
@@ -181,7 +185,7 @@ static int handle_channel_msg(struct apf_mei *m, const struct apf_msg *msg)
 	return 0;
 }
 
-/* Decodes and answers one message from AMT. */
+/* Decodes one message from AMT and sends the reply it needs. */
 static int handle_msg(struct apf_mei *m, size_t len)
 {
 	uint8_t out[APF_MEI_CONTROL_MAX];
@@ -284,7 +288,7 @@ int apf_mei_start(struct apf_mei *m, int fd, uint32_t max_msg_len,
 
 	ret = send_msg(m, out, apf_encode_protocol_version(out, sizeof(out), 1, 0,
 							   0, no_uuid));
-	/* Handshake until a port is announced, then until AMT is quiet. */
+	/* Reply to the handshake until a port is announced and AMT is quiet. */
 	while (ret == 0 && !(m->link_up && m->port_count))
 		ret = pump(m, deadline);
 	while (ret == 0) {
@@ -367,7 +371,7 @@ int apf_mei_write(struct apf_mei *m, const uint8_t *buf, size_t len,
 
 	if (!m->sender)
 		return -ENOTCONN;
-	/* The receive buffer is free between pump() calls, so it builds data. */
+	/* No message is pending between pump() calls: build data in m->msg. */
 	while (off < len) {
 		size_t n = len - off;
 

@@ -48,7 +48,7 @@ struct apf_mei {
 /*
  * Starts the APF link on @fd, which must already be connected to LME and
  * whose messages are at most @max_msg_len bytes: sends PROTOCOL_VERSION
- * 1.0 and answers AMT's handshake messages until AMT has announced a port
+ * 1.0 and replies to AMT's handshake messages until AMT has announced a port
  * and then stayed quiet for a short settle time. The engine owns @fd from
  * here on, even on failure. Returns 0 or a negative errno: -ETIMEDOUT,
  * -EPROTO for a malformed or unsupported reply, -ECONNRESET when AMT sent
@@ -82,7 +82,7 @@ int apf_mei_write(struct apf_mei *m, const uint8_t *buf, size_t len,
 ssize_t apf_mei_read(struct apf_mei *m, uint8_t *buf, size_t size,
 		     long deadline_ms);
 
-/* Sends CHANNEL_CLOSE unless already sent; the link stays up. */
+/* Sends CHANNEL_CLOSE unless already sent. The link stays up. */
 void apf_mei_channel_close(struct apf_mei *m);
 
 /* Closes the link and its file descriptor. */

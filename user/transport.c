@@ -160,7 +160,7 @@ int transport_open(struct transport *t, uint16_t port, int timeout_ms,
 	return 0;
 }
 
-/* Waits for @events on @fd until @deadline; returns 0 or a negative errno. */
+/* Waits for @events on @fd until @deadline. Returns 0 or a negative errno. */
 static int wait_fd(int fd, short events, long deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
@@ -239,7 +239,7 @@ void transport_close_channel(struct transport_channel *ch)
 	ch->fd = -1;
 }
 
-/* Reads to EOF into @buf of @size bytes; a longer response is -EMSGSIZE. */
+/* Reads to EOF into @buf of @size bytes. A longer response is -EMSGSIZE. */
 static int read_to_eof(struct transport_channel *ch, uint8_t *buf,
 		       size_t size, size_t *len)
 {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * How vproctl reaches AMT's local ports: over /dev/vpro_apf0 when
- * vpro_heci.ko is loaded (apf), else over APF on the LME client of
- * /dev/mei0 (mei), else over LMS at 127.0.0.1 (lms). A channel is one TCP
+ * Transports from vproctl to AMT's local ports: /dev/vpro_apf0 when
+ * vpro_heci.ko is loaded (apf), else APF on the LME client of /dev/mei0
+ * (mei), else LMS at 127.0.0.1 (lms). A channel is one TCP
  * connection to one AMT port: open it, write, read to EOF, close it.
  */
 #ifndef VPROCTL_TRANSPORT_H
@@ -42,7 +42,7 @@ struct transport_channel {
 /* Accepted values of --transport, for help text and errors. */
 #define TRANSPORT_NAMES "auto, apf, mei or lms"
 
-/* Parses a --transport value; returns 0 or -EINVAL. */
+/* Parses a --transport value. Returns 0 or -EINVAL. */
 int transport_parse(const char *name, enum transport_kind *kind);
 const char *transport_name(enum transport_kind kind);
 
@@ -50,7 +50,7 @@ void transport_init(struct transport *t, enum transport_kind requested,
 		    bool verbose);
 
 /*
- * Opens a channel to AMT @port; later reads and writes share the
+ * Opens a channel to AMT @port. Later reads and writes share the
  * deadline @timeout_ms from now. The first call resolves auto (and logs
  * the choice with -v). Returns 0 or a negative errno.
  */
