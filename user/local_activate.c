@@ -41,7 +41,7 @@ static const char local_usage[] =
 	"                           (AMT_PASSWORD in the environment works too)\n"
 	"      --transport KIND     how to reach AMT: auto (default), apf (/dev/vpro_apf0),\n"
 	"                           mei (LME on /dev/mei0) or lms (LMS on 127.0.0.1)\n"
-	"  -v, --verbose            log the transport chosen and each step\n"
+	"  -v, --verbose            log the transport chosen and the APF link events\n"
 	"  -h, --help               print this help (exit code 5)\n";
 
 struct local_args {
