@@ -7,7 +7,7 @@
 # activation through rps-peer with --transport mei. --transport apf exits
 # 71, --transport lms exits 139 with nothing on 127.0.0.1:16992, and an
 # invalid --transport exits 28. With the module back, auto picks apf, and
-# --transport mei exits 71 while the module's APF link still holds LME.
+# --transport mei exits 71 while the module's APF link keeps LME connected.
 # Prints TAP and exits 1 when any check fails. Runs under busybox sh.
 set -u
 
@@ -90,7 +90,7 @@ start_peer() {
 	peer_port=$(cat "$work/port")
 }
 
-# Waits up to 70 s for rps-peer to exit; sets peer_status (124: killed).
+# Waits up to 70 s for rps-peer to exit and sets peer_status (124: killed).
 wait_peer() {
 	i=0
 	while kill -0 "$peer_pid" 2>/dev/null && [ $i -lt 700 ]; do
@@ -148,7 +148,7 @@ expect_output 'transport: mei'
 expect_mode 'activated in client control mode'
 expect_exit 0 deactivate --local
 
-# RPS relays each WS-Man request over the same LME link.
+# vproctl relays each WS-Man request of the RPS session over one LME link.
 if start_peer; then
 	result 0 "rps-peer started"
 	expect_exit 0 activate -u "wss://127.0.0.1:$peer_port/activate" \
