@@ -29,6 +29,7 @@ struct fw_state {
 	char digest_realm[48];		/* "Digest:" + 32 hex digits */
 	char dns_suffix[256];
 	bool verbose;
+	uint16_t bench_port;		/* --bench-port; 0 when off */
 };
 
 extern struct fw_state fw_state;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_port.h"
 #include "fwsim.h"
 #include "hbm.h"
 #include "../mesim/mesim_uapi.h"
@@ -82,7 +83,7 @@ struct out_frame {
 	uint8_t data[MESIM_MAX_FRAME];
 };
 
-#define MAX_CLIENTS 2
+#define MAX_CLIENTS 3
 
 /* sysfs paths of the MEI device mesim.ko registers, and its bus devices. */
 #define MESIM_DEV_STATE_GLOB	"/sys/devices/platform/mesim/mei/mei*/dev_state"
@@ -434,6 +435,8 @@ void hbm_init(int fd, const char *ready_file)
 	if (fw_state.sku != FW_SKU_NONE) {
 		add_client(&fw_amthi_client);
 		add_client(&fw_lme_client);
+		if (fw_state.bench_port)
+			add_client(&fw_bench_echo_client);
 	}
 }
 

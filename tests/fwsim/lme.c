@@ -3,7 +3,8 @@
  * LME client of the firmware model: the firmware side of APF, big-endian
  * and one APF message per LME message. After the host's PROTOCOL_VERSION
  * the firmware sends its own, requests the pfwd service, and
- * announces ports 16992 and 623 with tcpip-forward. The host then opens
+ * announces ports 16992 and 623 (and the --bench-port port, served by
+ * bench_port.c) with tcpip-forward. The host then opens
  * forwarded-tcpip channels to port 16992, each carrying HTTP to the
  * WS-Man endpoint. Messages out of that order end the link with
  * DISCONNECT reason 2 (protocol error).
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_port.h"
 #include "fwsim.h"
 #include "http.h"
 #include "wsman.h"
@@ -70,6 +72,7 @@ struct lme_channel {
 	size_t out_sent;
 	bool close_after_out;		/* send CHANNEL_CLOSE once out is sent */
 	bool close_sent;
+	struct bench_stream bench;	/* active on the --bench-port port */
 };
 
 /* Per-link state, kept in fw_conn_priv. */
@@ -232,11 +235,40 @@ static uint32_t lme_channel_id(struct lme_link *link,
 	return (uint32_t)(ch - link->channels) + 1;
 }
 
+/* Sends the benchmark response bytes owed, within the host's window. */
+static void lme_flush_bench(struct lme_link *link, struct lme_channel *ch)
+{
+	struct apf_msg m;
+
+	while (ch->bench.response_left && ch->send_window) {
+		size_t n = ch->send_window;
+
+		if (n > LME_MAX_MSG - LME_DATA_HDR_LEN)
+			n = LME_MAX_MSG - LME_DATA_HDR_LEN;
+		m.len = 0;
+		apf_put_u8(&m, APF_CHANNEL_DATA);
+		apf_put_u32(&m, ch->host_id);
+		apf_put_u32(&m, 0);	/* length, set below */
+		n = bench_stream_fill(&ch->bench, m.buf + m.len, n);
+		m.buf[5] = (uint8_t)(n >> 24);
+		m.buf[6] = (uint8_t)(n >> 16);
+		m.buf[7] = (uint8_t)(n >> 8);
+		m.buf[8] = (uint8_t)n;
+		m.len += n;
+		lme_send(link, &m);
+		ch->send_window -= (uint32_t)n;
+	}
+}
+
 /* Sends pending response bytes within the host's window. */
 static void lme_flush(struct lme_link *link, struct lme_channel *ch)
 {
 	struct apf_msg m;
 
+	if (ch->bench.active) {
+		lme_flush_bench(link, ch);
+		return;
+	}
 	while (ch->out_sent < ch->out.len && ch->send_window) {
 		size_t n = ch->out.len - ch->out_sent;
 
@@ -315,16 +347,21 @@ static void lme_service_accept(struct lme_link *link, struct apf_reader *r)
 		lme_protocol_error(link, "unexpected SERVICE_ACCEPT");
 		return;
 	}
-	for (i = 0; i < LME_FORWARD_COUNT; i++) {
+	for (i = 0; i <= LME_FORWARD_COUNT; i++) {
+		uint32_t port = i < LME_FORWARD_COUNT ? lme_forward_ports[i] :
+				fw_state.bench_port;
+
+		if (!port)
+			break;
 		m.len = 0;
 		apf_put_u8(&m, APF_GLOBAL_REQUEST);
 		apf_put_str(&m, "tcpip-forward");
 		apf_put_u8(&m, 1);		/* want_reply */
 		apf_put_str(&m, "");
-		apf_put_u32(&m, lme_forward_ports[i]);
+		apf_put_u32(&m, port);
 		lme_send(link, &m);
 	}
-	link->forwards_pending = LME_FORWARD_COUNT;
+	link->forwards_pending = i;
 	link->phase = LME_WAIT_FORWARD_REPLIES;
 }
 
@@ -384,7 +421,8 @@ static void lme_channel_open(struct lme_link *link, struct apf_reader *r)
 		lme_open_failure(link, host_id, APF_OPEN_UNKNOWN_TYPE);
 		return;
 	}
-	if (port != LME_WSMAN_PORT) {
+	if (port != LME_WSMAN_PORT &&
+	    (!fw_state.bench_port || port != fw_state.bench_port)) {
 		fw_log("lme: nothing listens on port %u, only on %u", port,
 		       LME_WSMAN_PORT);
 		lme_open_failure(link, host_id, APF_OPEN_CONNECT_FAILED);
@@ -405,6 +443,8 @@ static void lme_channel_open(struct lme_link *link, struct apf_reader *r)
 	ch->recv_window = LME_WINDOW;
 	ch->send_window = window;
 	http_request_init(&ch->req);
+	if (port != LME_WSMAN_PORT)
+		bench_stream_init(&ch->bench);
 
 	apf_put_u8(&m, APF_OPEN_CONFIRMATION);
 	apf_put_u32(&m, host_id);
@@ -482,7 +522,14 @@ static void lme_channel_data(struct lme_link *link, struct apf_reader *r)
 	/* After a response with Connection: close, more data is dropped. */
 	if (ch->close_after_out)
 		return;
-	lme_feed_http(ch, r->p + r->off, length);
+	if (ch->bench.active) {
+		if (bench_stream_feed(&ch->bench, r->p + r->off, length)) {
+			lme_protocol_error(link, "malformed benchmark request");
+			return;
+		}
+	} else {
+		lme_feed_http(ch, r->p + r->off, length);
+	}
 	if (!ch->close_after_out && length) {
 		struct apf_msg m = { .len = 0 };
 

@@ -42,7 +42,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fwsim [--sku amt|ism|none] [--mode 0|1|2] [--state pre|in|post]\n"
-		"             [--uuid UUID] [-v] [--ready-file PATH]\n"
+		"             [--uuid UUID] [-v] [--ready-file PATH] [--bench-port PORT]\n"
 		"Plays the Intel ME firmware (HBM, AMTHI, LME) behind %s.\n"
 		"  --sku SKU         firmware kind: amt (default), ism, or none (no AMTHI/LME)\n"
 		"  --mode N          AMT control mode: 0 none (default), 1 CCM, 2 ACM\n"
@@ -52,6 +52,9 @@ static void usage(FILE *out)
 		"  -v, --verbose     log every frame\n"
 		"  --ready-file PATH write PATH each time the host finished enumeration:\n"
 		"                    its MEI device is ENABLED and lists every client\n"
+		"  --bench-port PORT announce APF port PORT (e.g. 16999) answering benchmark\n"
+		"                    requests, and add the benchmark echo client (see\n"
+		"                    tests/fwsim/bench_port.h); off by default\n"
 		"SIGUSR1 simulates an ME reset (MESIM_IOC_RESET): the host restarts HBM.\n"
 		"Stops with exit status 0 on SIGTERM or SIGINT.\n",
 		MESIM_DEVICE);
@@ -68,13 +71,15 @@ static int bad_arg(const char *opt, const char *value, const char *expected)
 /* Returns -1 when the options are valid, else the exit status. */
 static int parse_args(int argc, char **argv, const char **ready_file)
 {
-	enum { OPT_SKU = 256, OPT_MODE, OPT_STATE, OPT_UUID, OPT_READY };
+	enum { OPT_SKU = 256, OPT_MODE, OPT_STATE, OPT_UUID, OPT_READY,
+	       OPT_BENCH_PORT };
 	static const struct option options[] = {
 		{ "sku", required_argument, NULL, OPT_SKU },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "uuid", required_argument, NULL, OPT_UUID },
 		{ "ready-file", required_argument, NULL, OPT_READY },
+		{ "bench-port", required_argument, NULL, OPT_BENCH_PORT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -121,6 +126,17 @@ static int parse_args(int argc, char **argv, const char **ready_file)
 				return bad_arg("--ready-file", optarg, "a file path");
 			*ready_file = optarg;
 			break;
+		case OPT_BENCH_PORT: {
+			char *end;
+			unsigned long port = strtoul(optarg, &end, 10);
+
+			if (!optarg[0] || *end || port == 0 || port > 65535 ||
+			    port == 16992 || port == 623)
+				return bad_arg("--bench-port", optarg,
+					       "a TCP port from 1 to 65535 other than 16992 and 623");
+			fw_state.bench_port = (uint16_t)port;
+			break;
+		}
 		case 'v':
 			fw_state.verbose = true;
 			break;
