@@ -158,8 +158,13 @@ check_guest() {
 	fi
 
 	# Only kernel lines (with a printk timestamp) count, so a test that
-	# prints one of these words does not fail the run.
-	pattern='^\[ *[0-9]+\.[0-9]+\].*(BUG:|WARNING:|Oops|refcount_t|general protection)'
+	# prints one of these words does not fail the run. KASAN, KFENCE and
+	# the sleep-in-atomic check print "BUG:", lockdep "WARNING: possible"
+	# or "inconsistent lock state", UBSAN "UBSAN:" and kmemleak's own
+	# scans "suspected memory leaks" (the debug kernel has these checkers).
+	pattern='^\[ *[0-9]+\.[0-9]+\].*(BUG:|WARNING:|Oops|refcount_t|general protection'
+	pattern=$pattern'|KASAN:|KFENCE:|UBSAN:|possible circular locking|inconsistent lock state'
+	pattern=$pattern'|sleeping function called from invalid context|suspected memory leaks)'
 	if tr -d '\r' <"$console" | cat - "$clean" | grep -E "$pattern" >"$results.kernel-errors"; then
 		log "FAIL: the guest kernel log reports errors:"
 		sort -u "$results.kernel-errors" >&2

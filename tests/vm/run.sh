@@ -5,7 +5,9 @@
 # test kernel, pack them into an initramfs and boot it under QEMU (TCG).
 #
 # usage: tests/vm/run.sh KVER MODE [SKU]
-#   KVER  6.1 or 6.12 (a kernel unpacked by scripts/fetch-kernel.sh)
+#   KVER  6.1 or 6.12 (a kernel unpacked by scripts/fetch-kernel.sh), or
+#         debug (KASAN, lockdep and kmemleak, built by
+#         scripts/build-debug-kernel.sh)
 #   MODE  check: run every suite in tests/vm/suites and print TAP
 #         run:   demonstration (capability, vproctl info, activation)
 #   SKU   amt (default), ism or none; only used by MODE run
@@ -17,7 +19,9 @@
 #   VPRO_VM_EXTRA_BIN   directory whose files are copied to the guest's
 #                       /usr/bin (for trying the runner with stub programs)
 #   VPRO_VM_TIMEOUT     seconds before QEMU is killed, default 600
+#                       (1800 for debug)
 #   VPRO_SUITE_TIMEOUT  seconds before one guest suite is killed, default 180
+#                       (540 for debug)
 #
 # Outputs in build/KVER/: guest.log (the whole serial console),
 # results.log (the guest's second serial port: TAP and the kernel log
@@ -26,14 +30,14 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 6.1|6.12 check|run [amt|ism|none]" >&2
+	echo "usage: $0 6.1|6.12|debug check|run [amt|ism|none]" >&2
 	exit 2
 }
 
 kver=${1:-}
 mode=${2:-}
 sku=${3:-amt}
-case $kver in 6.1 | 6.12) ;; *) echo "run.sh: invalid KVER '$kver': use 6.1 or 6.12" >&2; usage ;; esac
+case $kver in 6.1 | 6.12 | debug) ;; *) echo "run.sh: invalid KVER '$kver': use 6.1, 6.12 or debug" >&2; usage ;; esac
 case $mode in check | run) ;; *) echo "run.sh: invalid MODE '$mode': use check or run" >&2; usage ;; esac
 case $sku in amt | ism | none) ;; *) echo "run.sh: invalid SKU '$sku': use amt, ism or none" >&2; usage ;; esac
 
@@ -43,8 +47,15 @@ out=$repo/build/$kver
 components=${VPRO_VM_COMPONENTS-module mesim vproctl fwsim rps selftests}
 suites=${VPRO_VM_SUITES:-$vmdir/suites}
 extra_bin=${VPRO_VM_EXTRA_BIN:-}
-vm_timeout=${VPRO_VM_TIMEOUT:-600}
-suite_timeout=${VPRO_SUITE_TIMEOUT:-180}
+# KASAN, lockdep and kmemleak slow the debug kernel down about threefold
+# under TCG (an estimate from one run), so it gets longer defaults.
+if [ "$kver" = debug ]; then
+	vm_timeout=${VPRO_VM_TIMEOUT:-1800}
+	suite_timeout=${VPRO_SUITE_TIMEOUT:-540}
+else
+	vm_timeout=${VPRO_VM_TIMEOUT:-600}
+	suite_timeout=${VPRO_SUITE_TIMEOUT:-180}
+fi
 
 for value in "$vm_timeout" "$suite_timeout"; do
 	case $value in
@@ -65,7 +76,10 @@ die() { log "error: $*"; exit 1; }
 has() { case " $components " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 env_file=$repo/build/kernels/$kver/kernel.env
-if [ ! -f "$env_file" ]; then
+if [ "$kver" = debug ]; then
+	# Reuses the cached build when the config fragment is unchanged.
+	"$repo/scripts/build-debug-kernel.sh"
+elif [ ! -f "$env_file" ]; then
 	log "kernel $kver not unpacked yet: running scripts/fetch-kernel.sh"
 	"$repo/scripts/fetch-kernel.sh" "$kver" "$repo/build/kernels"
 fi
