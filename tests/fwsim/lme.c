@@ -7,12 +7,15 @@
  * bench_port.c) with tcpip-forward. The host then opens
  * forwarded-tcpip channels to port 16992, each carrying HTTP to the
  * WS-Man endpoint. Messages out of that order end the link with
- * DISCONNECT reason 2 (protocol error).
+ * DISCONNECT reason 2 (protocol error). The knobs of fault.h change
+ * these answers, and with bulk-port the port 16995 echoes every byte.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench_port.h"
+#include "fault.h"
 #include "fwsim.h"
 #include "http.h"
 #include "wsman.h"
@@ -22,8 +25,14 @@
 #define LME_WINDOW		4096	/* receive window granted per channel */
 #define LME_DATA_HDR_LEN	9	/* type, recipient, length */
 #define LME_WSMAN_PORT		16992
+#define LME_TLS_PORT		16993
+#define LME_ECHO_PORT		16995
+#define LME_MAX_DELAYED		16	/* open replies held by the delay fault */
+#define LME_DIRECT_SENDER	0x100	/* our sender id of a direct-tcpip open */
+#define LME_MAX_PORTS		4
 
 #define APF_DISCONNECT			1
+#define APF_REASON_BY_APPLICATION	11
 #define APF_SERVICE_REQUEST		5
 #define APF_SERVICE_ACCEPT		6
 #define APF_GLOBAL_REQUEST		80
@@ -51,6 +60,7 @@
 #define APF_SERVICE_PFWD	"pfwd@amt.intel.com"
 
 static const uint32_t lme_forward_ports[] = { LME_WSMAN_PORT, 623 };
+static const uint32_t lme_tls_ports[] = { LME_TLS_PORT, 664 };
 #define LME_FORWARD_COUNT \
 	(sizeof(lme_forward_ports) / sizeof(lme_forward_ports[0]))
 
@@ -72,7 +82,15 @@ struct lme_channel {
 	size_t out_sent;
 	bool close_after_out;		/* send CHANNEL_CLOSE once out is sent */
 	bool close_sent;
+	bool echo;			/* port 16995: echo, not HTTP */
 	struct bench_stream bench;	/* active on the --bench-port port */
+};
+
+/* An open reply held back by the delay fault. */
+struct lme_delayed {
+	uint64_t due_ms;
+	uint8_t msg[20];
+	size_t len;
 };
 
 /* Per-link state, kept in fw_conn_priv. */
@@ -81,7 +99,13 @@ struct lme_link {
 	enum lme_phase phase;
 	unsigned int forwards_pending;
 	struct lme_channel channels[LME_MAX_CHANNELS];
+	struct lme_delayed delayed[LME_MAX_DELAYED];
+	unsigned int ndelayed;
+	uint32_t keepalive_cookie;	/* cookie of the last KEEPALIVE_REQUEST */
 };
+
+/* The one LME link (max_connections is 1), for actions and timers. */
+static struct lme_link *lme_current;
 
 /* A message under construction. */
 struct apf_msg {
@@ -176,8 +200,75 @@ static void lme_send_u32_msg(struct lme_link *link, uint8_t type,
 	lme_send(link, &m);
 }
 
+static uint64_t lme_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Sends a CHANNEL_OPEN reply now, or later under the delay fault. */
+static void lme_send_open_reply(struct lme_link *link, const struct apf_msg *m)
+{
+	struct lme_delayed *d;
+
+	if (!fw_faults.reply_delay_ms) {
+		lme_send(link, m);
+		return;
+	}
+	if (link->ndelayed == LME_MAX_DELAYED || m->len > sizeof(d->msg)) {
+		fw_log("lme: more than %d delayed replies, sending this one now",
+		       LME_MAX_DELAYED);
+		lme_send(link, m);
+		return;
+	}
+	d = &link->delayed[link->ndelayed++];
+	d->due_ms = lme_now_ms() + fw_faults.reply_delay_ms;
+	memcpy(d->msg, m->buf, m->len);
+	d->len = m->len;
+}
+
+int lme_timer_ms(void)
+{
+	uint64_t now, next = UINT64_MAX;
+	unsigned int i;
+
+	if (!lme_current || !lme_current->ndelayed)
+		return -1;
+	for (i = 0; i < lme_current->ndelayed; i++)
+		if (lme_current->delayed[i].due_ms < next)
+			next = lme_current->delayed[i].due_ms;
+	now = lme_now_ms();
+	return next <= now ? 0 : (int)(next - now);
+}
+
+void lme_run_timers(void)
+{
+	struct lme_link *link = lme_current;
+	uint64_t now = lme_now_ms();
+	unsigned int i = 0;
+
+	while (link && i < link->ndelayed) {
+		struct lme_delayed d = link->delayed[i];
+
+		if (d.due_ms > now) {
+			i++;
+			continue;
+		}
+		/* Replies keep their order: later entries move down. */
+		memmove(&link->delayed[i], &link->delayed[i + 1],
+			(link->ndelayed - i - 1) * sizeof(d));
+		link->ndelayed--;
+		if (fw_send(link->conn, d.msg, d.len))
+			fw_log("lme: sending a delayed open reply failed");
+	}
+}
+
 static void lme_free_channel(struct lme_channel *ch)
 {
+	if (ch->in_use && fw_counters.open_channels)
+		fw_counters.open_channels--;
 	http_request_free(&ch->req);
 	http_buf_free(&ch->out);
 	memset(ch, 0, sizeof(*ch));
@@ -204,6 +295,7 @@ static void lme_disconnect(struct lme_link *link, uint32_t reason,
 	struct apf_msg m = { .len = 0 };
 
 	fw_log("lme: %s, sending DISCONNECT reason %u", cause, reason);
+	fw_counters.disconnects_sent++;
 	apf_put_u8(&m, APF_DISCONNECT);
 	apf_put_u32(&m, reason);
 	apf_put_u8(&m, 0);
@@ -283,6 +375,7 @@ static void lme_flush(struct lme_link *link, struct lme_channel *ch)
 		memcpy(m.buf + m.len, ch->out.data + ch->out_sent, n);
 		m.len += n;
 		lme_send(link, &m);
+		fw_counters.fw_data_bytes += n;
 		ch->out_sent += n;
 		ch->send_window -= (uint32_t)n;
 	}
@@ -334,12 +427,31 @@ static void lme_protocol_version(struct lme_link *link, struct apf_reader *r)
 	link->phase = LME_WAIT_SERVICE_ACCEPT;
 }
 
+/* Fills @ports with the ports to announce and returns their count. */
+static unsigned int lme_announced_ports(uint32_t ports[LME_MAX_PORTS])
+{
+	const uint32_t *base = fw_faults.tls_only ? lme_tls_ports :
+						    lme_forward_ports;
+	unsigned int count = 0;
+
+	while (count < LME_FORWARD_COUNT) {
+		ports[count] = base[count];
+		count++;
+	}
+	if (fw_state.bench_port)
+		ports[count++] = fw_state.bench_port;
+	if (fw_faults.bulk_port)
+		ports[count++] = LME_ECHO_PORT;
+	return count;
+}
+
 static void lme_service_accept(struct lme_link *link, struct apf_reader *r)
 {
+	uint32_t ports[LME_MAX_PORTS];
 	struct apf_msg m;
 	const uint8_t *name;
 	uint32_t name_len;
-	unsigned int i;
+	unsigned int i, count;
 
 	name = apf_get_str(r, &name_len);
 	if (link->phase != LME_WAIT_SERVICE_ACCEPT || !apf_reader_done(r) ||
@@ -347,21 +459,17 @@ static void lme_service_accept(struct lme_link *link, struct apf_reader *r)
 		lme_protocol_error(link, "unexpected SERVICE_ACCEPT");
 		return;
 	}
-	for (i = 0; i <= LME_FORWARD_COUNT; i++) {
-		uint32_t port = i < LME_FORWARD_COUNT ? lme_forward_ports[i] :
-				fw_state.bench_port;
-
-		if (!port)
-			break;
+	count = lme_announced_ports(ports);
+	for (i = 0; i < count; i++) {
 		m.len = 0;
 		apf_put_u8(&m, APF_GLOBAL_REQUEST);
 		apf_put_str(&m, "tcpip-forward");
 		apf_put_u8(&m, 1);		/* want_reply */
 		apf_put_str(&m, "");
-		apf_put_u32(&m, port);
+		apf_put_u32(&m, ports[i]);
 		lme_send(link, &m);
 	}
-	link->forwards_pending = i;
+	link->forwards_pending = count;
 	link->phase = LME_WAIT_FORWARD_REPLIES;
 }
 
@@ -391,7 +499,7 @@ static void lme_open_failure(struct lme_link *link, uint32_t host_id,
 	apf_put_u32(&m, reason);
 	apf_put_u32(&m, 0);
 	apf_put_u32(&m, 0);
-	lme_send(link, &m);
+	lme_send_open_reply(link, &m);
 }
 
 static void lme_channel_open(struct lme_link *link, struct apf_reader *r)
@@ -415,6 +523,13 @@ static void lme_channel_open(struct lme_link *link, struct apf_reader *r)
 		return;
 	}
 
+	fw_counters.open_requests++;
+	if (fw_faults.open_failure) {
+		fw_log("lme: open-failure fault: refusing the open with reason %u",
+		       fw_faults.open_failure);
+		lme_open_failure(link, host_id, fw_faults.open_failure);
+		return;
+	}
 	if (!apf_str_equals(type, type_len, "forwarded-tcpip")) {
 		fw_log("lme: channel type '%.*s' is not supported",
 		       (int)type_len, (const char *)type);
@@ -422,7 +537,8 @@ static void lme_channel_open(struct lme_link *link, struct apf_reader *r)
 		return;
 	}
 	if (port != LME_WSMAN_PORT &&
-	    (!fw_state.bench_port || port != fw_state.bench_port)) {
+	    (!fw_state.bench_port || port != fw_state.bench_port) &&
+	    !(fw_faults.bulk_port && port == LME_ECHO_PORT)) {
 		fw_log("lme: nothing listens on port %u, only on %u", port,
 		       LME_WSMAN_PORT);
 		lme_open_failure(link, host_id, APF_OPEN_CONNECT_FAILED);
@@ -440,18 +556,20 @@ static void lme_channel_open(struct lme_link *link, struct apf_reader *r)
 
 	ch->in_use = true;
 	ch->host_id = host_id;
-	ch->recv_window = LME_WINDOW;
+	ch->recv_window = fw_faults.window_set ? fw_faults.window : LME_WINDOW;
 	ch->send_window = window;
 	http_request_init(&ch->req);
-	if (port != LME_WSMAN_PORT)
+	ch->echo = fw_faults.bulk_port && port == LME_ECHO_PORT;
+	if (port != LME_WSMAN_PORT && !ch->echo)
 		bench_stream_init(&ch->bench);
+	fw_counters.open_channels++;
 
 	apf_put_u8(&m, APF_OPEN_CONFIRMATION);
 	apf_put_u32(&m, host_id);
 	apf_put_u32(&m, lme_channel_id(link, ch));
-	apf_put_u32(&m, LME_WINDOW);
+	apf_put_u32(&m, ch->recv_window);
 	apf_put_u32(&m, 0xFFFFFFFF);
-	lme_send(link, &m);
+	lme_send_open_reply(link, &m);
 	if (fw_state.verbose)
 		fw_log("lme: channel %u open for host channel %u",
 		       lme_channel_id(link, ch), host_id);
@@ -466,6 +584,8 @@ static void lme_window_adjust(struct lme_link *link, struct apf_reader *r)
 		lme_protocol_error(link, "WINDOW_ADJUST for no open channel");
 		return;
 	}
+	fw_counters.host_window_adjusts++;
+	fw_counters.host_adjust_bytes += bytes;
 	if (bytes > UINT32_MAX - ch->send_window) {
 		lme_protocol_error(link, "WINDOW_ADJUST overflows the window");
 		return;
@@ -511,9 +631,14 @@ static void lme_channel_data(struct lme_link *link, struct apf_reader *r)
 		lme_protocol_error(link, "CHANNEL_DATA for no open channel or with a wrong length");
 		return;
 	}
+	fw_counters.host_data_msgs++;
+	fw_counters.host_data_bytes += length;
+	if (length > fw_counters.host_max_data_len)
+		fw_counters.host_max_data_len = length;
 	if (length > ch->recv_window) {
 		fw_log("lme: %u data bytes exceed the window of %u",
 		       length, ch->recv_window);
+		fw_counters.window_violations++;
 		lme_protocol_error(link, "data beyond the granted window");
 		return;
 	}
@@ -527,9 +652,14 @@ static void lme_channel_data(struct lme_link *link, struct apf_reader *r)
 			lme_protocol_error(link, "malformed benchmark request");
 			return;
 		}
+	} else if (ch->echo) {
+		if (http_buf_append(&ch->out, r->p + r->off, length))
+			fw_log("lme: out of memory for %u echo bytes", length);
 	} else {
 		lme_feed_http(ch, r->p + r->off, length);
 	}
+	if (fw_faults.close_after_data && ch->out.len > ch->out_sent)
+		ch->close_after_out = true;
 	if (!ch->close_after_out && length) {
 		struct apf_msg m = { .len = 0 };
 
@@ -553,6 +683,7 @@ static void lme_channel_close(struct lme_link *link, struct apf_reader *r)
 		return;
 	}
 	/* Hosts often close channel 0 or an already closed one: harmless. */
+	fw_counters.host_channel_closes++;
 	if (!ch) {
 		fw_log("lme: CHANNEL_CLOSE for unknown channel %u ignored", id);
 		return;
@@ -582,6 +713,130 @@ static void lme_host_disconnect(struct lme_link *link, struct apf_reader *r)
 	link->phase = LME_WAIT_VERSION;
 }
 
+/* Checks the host's KEEPALIVE_REPLY against the cookie we sent. */
+static void lme_keepalive_reply(struct lme_link *link, struct apf_reader *r)
+{
+	uint32_t cookie = apf_get_u32(r);
+
+	if (!apf_reader_done(r)) {
+		lme_protocol_error(link, "malformed KEEPALIVE_REPLY");
+		return;
+	}
+	if (link->keepalive_cookie && cookie == link->keepalive_cookie) {
+		fw_counters.keepalive_ok++;
+	} else {
+		fw_log("lme: KEEPALIVE_REPLY cookie 0x%08x, expected 0x%08x",
+		       cookie, link->keepalive_cookie);
+		fw_counters.keepalive_bad++;
+	}
+	link->keepalive_cookie = 0;
+}
+
+/* Records the host's answer to our direct-tcpip CHANNEL_OPEN. */
+static void lme_direct_open_reply(struct lme_link *link, struct apf_reader *r,
+				  bool confirmed)
+{
+	uint32_t recipient = apf_get_u32(r);
+	uint32_t reason = confirmed ? 0 : apf_get_u32(r);
+
+	if (r->bad || recipient != LME_DIRECT_SENDER) {
+		lme_protocol_error(link, "open reply for no channel we opened");
+		return;
+	}
+	if (confirmed) {
+		fw_log("lme: the host accepted a direct-tcpip channel");
+		fw_counters.direct_open_accepted++;
+		return;
+	}
+	fw_counters.direct_open_rejected++;
+	fw_counters.direct_open_reason = reason;
+}
+
+/*
+ * Runs a fault action on @link. Returns true when @link is gone or dead,
+ * so the caller must not touch it.
+ */
+static bool lme_do_action(struct lme_link *link, enum fw_action action)
+{
+	static uint32_t next_cookie = 0x5eed0001;
+	struct apf_msg m = { .len = 0 };
+
+	fw_log("lme: running fault action %d", action);
+	switch (action) {
+	case FW_ACTION_NONE:
+		break;
+	case FW_ACTION_RESET:
+		fw_fault_request_reset();
+		break;
+	case FW_ACTION_MALFORMED:
+		/* The service name claims more bytes than the message has. */
+		apf_put_u8(&m, APF_SERVICE_REQUEST);
+		apf_put_u32(&m, 0xfffffff0);
+		apf_put_u8(&m, 'x');
+		lme_send(link, &m);
+		break;
+	case FW_ACTION_TRUNCATED:
+		/* WINDOW_ADJUST cut after its recipient id. */
+		apf_put_u8(&m, APF_WINDOW_ADJUST);
+		apf_put_u32(&m, 1);
+		lme_send(link, &m);
+		break;
+	case FW_ACTION_DISCONNECT:
+		lme_disconnect(link, APF_REASON_BY_APPLICATION,
+			       "disconnect fault");
+		return true;
+	case FW_ACTION_OUT_OF_ORDER:
+		apf_put_u8(&m, APF_PROTOCOL_VERSION);
+		apf_put_u32(&m, 1);
+		apf_put_u32(&m, 0);
+		apf_put_u32(&m, 0);
+		while (m.len < APF_PROTOCOL_VERSION_LEN)
+			apf_put_u8(&m, 0);
+		lme_send(link, &m);
+		break;
+	case FW_ACTION_KEEPALIVE:
+		link->keepalive_cookie = next_cookie++;
+		lme_send_u32_msg(link, APF_KEEPALIVE_REQUEST,
+				 link->keepalive_cookie);
+		fw_counters.keepalive_sent++;
+		break;
+	case FW_ACTION_DIRECT_OPEN:
+		apf_put_u8(&m, APF_CHANNEL_OPEN);
+		apf_put_str(&m, "direct-tcpip");
+		apf_put_u32(&m, LME_DIRECT_SENDER);
+		apf_put_u32(&m, LME_WINDOW);
+		apf_put_u32(&m, 0xFFFFFFFF);
+		apf_put_str(&m, "127.0.0.1");
+		apf_put_u32(&m, LME_WSMAN_PORT);
+		apf_put_str(&m, "127.0.0.1");
+		apf_put_u32(&m, 50000);
+		lme_send(link, &m);
+		fw_counters.direct_open_sent++;
+		break;
+	}
+	return false;
+}
+
+int lme_run_action(enum fw_action action)
+{
+	if (!lme_current || lme_current->phase == LME_DEAD)
+		return -1;
+	lme_do_action(lme_current, action);
+	return 0;
+}
+
+/* Counts host messages and runs a pending action at its message. */
+static bool lme_count_message(struct lme_link *link)
+{
+	enum fw_action action = fw_faults.action;
+
+	fw_counters.host_msgs++;
+	if (!action || --fw_faults.action_at)
+		return false;
+	fw_faults.action = FW_ACTION_NONE;
+	return lme_do_action(link, action);
+}
+
 static void lme_connected(struct fw_conn *conn)
 {
 	struct lme_link *link = calloc(1, sizeof(*link));
@@ -593,6 +848,7 @@ static void lme_connected(struct fw_conn *conn)
 	link->conn = conn;
 	link->phase = LME_WAIT_VERSION;
 	fw_conn_set_priv(conn, link);
+	lme_current = link;
 }
 
 static void lme_received(struct fw_conn *conn, const uint8_t *msg, size_t len)
@@ -602,6 +858,8 @@ static void lme_received(struct fw_conn *conn, const uint8_t *msg, size_t len)
 	bool channel_msg;
 
 	if (!link || link->phase == LME_DEAD)
+		return;
+	if (lme_count_message(link))
 		return;
 	if (!len) {
 		lme_protocol_error(link, "empty LME message");
@@ -647,6 +905,14 @@ static void lme_received(struct fw_conn *conn, const uint8_t *msg, size_t len)
 	case APF_DISCONNECT:
 		lme_host_disconnect(link, &r);
 		break;
+	case APF_KEEPALIVE_REPLY:
+		lme_keepalive_reply(link, &r);
+		break;
+	case APF_OPEN_CONFIRMATION:
+	case APF_OPEN_FAILURE:
+		lme_direct_open_reply(link, &r,
+				      msg[0] == APF_OPEN_CONFIRMATION);
+		break;
 	default:
 		fw_log("lme: unexpected APF message type %u", msg[0]);
 		lme_protocol_error(link, "unexpected message type");
@@ -661,6 +927,8 @@ static void lme_disconnected(struct fw_conn *conn)
 	if (!link)
 		return;
 	lme_free_channels(link);
+	if (lme_current == link)
+		lme_current = NULL;
 	free(link);
 	fw_conn_set_priv(conn, NULL);
 }

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
+#include "fault.h"
 #include "fwsim.h"
 #include "hbm.h"
 #include "../mesim/mesim_uapi.h"
@@ -55,9 +57,12 @@ static void usage(FILE *out)
 		"  --bench-port PORT announce APF port PORT (e.g. 16999) answering benchmark\n"
 		"                    requests, and add the benchmark echo client (see\n"
 		"                    tests/fwsim/bench_port.h); off by default\n"
+		"  --fault NAME[=VALUE]  set a fault knob or queue an action (repeatable)\n"
+		"  --control PATH    create a FIFO at PATH and run the lines written to it\n"
 		"SIGUSR1 simulates an ME reset (MESIM_IOC_RESET): the host restarts HBM.\n"
 		"Stops with exit status 0 on SIGTERM or SIGINT.\n",
 		MESIM_DEVICE);
+	fw_fault_usage(out);
 }
 
 static int bad_arg(const char *opt, const char *value, const char *expected)
@@ -69,10 +74,11 @@ static int bad_arg(const char *opt, const char *value, const char *expected)
 }
 
 /* Returns -1 when the options are valid, else the exit status. */
-static int parse_args(int argc, char **argv, const char **ready_file)
+static int parse_args(int argc, char **argv, const char **ready_file,
+		      const char **control_path)
 {
 	enum { OPT_SKU = 256, OPT_MODE, OPT_STATE, OPT_UUID, OPT_READY,
-	       OPT_BENCH_PORT };
+	       OPT_BENCH_PORT, OPT_FAULT, OPT_CONTROL };
 	static const struct option options[] = {
 		{ "sku", required_argument, NULL, OPT_SKU },
 		{ "mode", required_argument, NULL, OPT_MODE },
@@ -80,6 +86,8 @@ static int parse_args(int argc, char **argv, const char **ready_file)
 		{ "uuid", required_argument, NULL, OPT_UUID },
 		{ "ready-file", required_argument, NULL, OPT_READY },
 		{ "bench-port", required_argument, NULL, OPT_BENCH_PORT },
+		{ "fault", required_argument, NULL, OPT_FAULT },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -137,6 +145,18 @@ static int parse_args(int argc, char **argv, const char **ready_file)
 			fw_state.bench_port = (uint16_t)port;
 			break;
 		}
+		case OPT_FAULT:
+			/* Without a link, only actions with =N are accepted. */
+			if (fw_fault_apply(optarg, stderr)) {
+				fprintf(stderr, "Try 'fwsim --help'.\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_CONTROL:
+			if (!optarg[0])
+				return bad_arg("--control", optarg, "a FIFO path");
+			*control_path = optarg;
+			break;
 		case 'v':
 			fw_state.verbose = true;
 			break;
@@ -178,13 +198,31 @@ static int read_frames(int fd)
 	return 0;
 }
 
-static int run(int fd, const sigset_t *wait_mask)
+/* Returns the smaller poll timeout in ms, where -1 means none. */
+static int min_timeout(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/* @control_fd is the control FIFO, or -1 without --control. */
+static int run(int fd, int control_fd, const sigset_t *wait_mask)
 {
 	while (!stop_requested) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfds[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = control_fd, .events = POLLIN },
+		};
+		struct pollfd *pfd = &pfds[0];
 		struct timespec timeout;
 		int flushed, timeout_ms;
 
+		lme_run_timers();
+		if (fw_fault_take_reset())
+			reset_requested = 1;
 		if (reset_requested) {
 			reset_requested = 0;
 			fw_log("simulating an ME reset");
@@ -199,27 +237,29 @@ static int run(int fd, const sigset_t *wait_mask)
 			return 1;
 		}
 		if (flushed > 0)
-			pfd.events |= POLLOUT;
+			pfd->events |= POLLOUT;
 
-		timeout_ms = hbm_ready_poll_ms();
+		timeout_ms = min_timeout(hbm_ready_poll_ms(), lme_timer_ms());
 		if (timeout_ms >= 0) {
-			timeout.tv_sec = 0;
-			timeout.tv_nsec = timeout_ms * 1000000L;
+			timeout.tv_sec = timeout_ms / 1000;
+			timeout.tv_nsec = (timeout_ms % 1000) * 1000000L;
 		}
-		if (ppoll(&pfd, 1, timeout_ms >= 0 ? &timeout : NULL,
-			  wait_mask) < 0) {
+		if (ppoll(pfds, control_fd >= 0 ? 2 : 1,
+			  timeout_ms >= 0 ? &timeout : NULL, wait_mask) < 0) {
 			if (errno == EINTR)
 				continue;
 			fw_log("poll %s failed: %s", MESIM_DEVICE, strerror(errno));
 			return 1;
 		}
-		if (pfd.revents & (POLLERR | POLLNVAL)) {
+		if (pfd->revents & (POLLERR | POLLNVAL)) {
 			fw_log("%s reported an error (revents 0x%x)", MESIM_DEVICE,
-			       pfd.revents);
+			       pfd->revents);
 			return 1;
 		}
-		if ((pfd.revents & POLLIN) && read_frames(fd) < 0)
+		if ((pfd->revents & POLLIN) && read_frames(fd) < 0)
 			return 1;
+		if (control_fd >= 0 && (pfds[1].revents & POLLIN))
+			control_read(control_fd);
 		hbm_check_ready();
 	}
 	return 0;
@@ -227,14 +267,19 @@ static int run(int fd, const sigset_t *wait_mask)
 
 int main(int argc, char **argv)
 {
-	const char *ready_file = NULL;
+	const char *ready_file = NULL, *control_path = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block, wait_mask;
-	int fd, status;
+	int fd, control_fd = -1, status;
 
-	status = parse_args(argc, argv, &ready_file);
+	status = parse_args(argc, argv, &ready_file, &control_path);
 	if (status >= 0)
 		return status;
+	if (control_path) {
+		control_fd = control_open(control_path);
+		if (control_fd < 0)
+			return 1;
+	}
 
 	if (fw_state_init()) {
 		fprintf(stderr, "fwsim: getrandom failed: %s\n",
@@ -266,7 +311,9 @@ int main(int argc, char **argv)
 	       fw_state.sku == FW_SKU_ISM ? "ism" : "none",
 	       fw_state.control_mode, fw_state.provisioning_state);
 
-	status = run(fd, &wait_mask);
+	status = run(fd, control_fd, &wait_mask);
+	if (control_fd >= 0)
+		close(control_fd);
 
 	hbm_shutdown();
 	if (close(fd) != 0)

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fault knobs of the firmware model, set with --fault NAME[=VALUE] or at
+ * run time through the control FIFO (--control PATH). A knob changes how
+ * the LME client answers from then on; an action makes the LME client
+ * send or do one thing, at once or at the Nth host LME message.
+ * Counters record what the host sent so that a test can check it.
+ */
+#ifndef FWSIM_FAULT_H
+#define FWSIM_FAULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum fw_action {
+	FW_ACTION_NONE,
+	FW_ACTION_RESET,	/* ME reset (MESIM_IOC_RESET) */
+	FW_ACTION_MALFORMED,	/* SERVICE_REQUEST whose string overruns it */
+	FW_ACTION_TRUNCATED,	/* WINDOW_ADJUST without its byte count */
+	FW_ACTION_DISCONNECT,	/* DISCONNECT reason 11, then LME disconnect */
+	FW_ACTION_OUT_OF_ORDER,	/* a second PROTOCOL_VERSION */
+	FW_ACTION_KEEPALIVE,	/* KEEPALIVE_REQUEST with a fresh cookie */
+	FW_ACTION_DIRECT_OPEN,	/* CHANNEL_OPEN direct-tcpip from AMT */
+};
+
+struct fw_faults {
+	uint32_t reply_delay_ms;	/* delay of every CHANNEL_OPEN reply */
+	bool window_set;
+	uint32_t window;		/* window granted by OPEN_CONFIRMATION */
+	uint32_t open_failure;		/* 0, or the reason for every open */
+	bool tls_only;			/* announce only ports 16993 and 664 */
+	bool close_after_data;		/* CHANNEL_CLOSE after each response */
+	bool bulk_port;			/* also announce the echo port 16995 */
+
+	enum fw_action action;
+	uint32_t action_at;		/* host messages left before it runs */
+};
+
+/* What the host sent since the last "clear"; "stats PATH" writes them. */
+struct fw_counters {
+	uint64_t host_msgs;
+	uint64_t host_data_msgs;
+	uint64_t host_data_bytes;
+	uint64_t host_max_data_len;
+	uint64_t host_window_adjusts;
+	uint64_t host_adjust_bytes;
+	uint64_t host_channel_closes;
+	uint64_t fw_data_bytes;
+	uint64_t open_requests;
+	uint64_t open_channels;
+	uint64_t window_violations;
+	uint64_t keepalive_sent;
+	uint64_t keepalive_ok;
+	uint64_t keepalive_bad;
+	uint64_t direct_open_sent;
+	uint64_t direct_open_rejected;
+	uint64_t direct_open_reason;
+	uint64_t direct_open_accepted;
+	uint64_t disconnects_sent;
+	uint64_t resets;
+};
+
+extern struct fw_faults fw_faults;
+extern struct fw_counters fw_counters;
+
+/*
+ * Applies one "NAME[=VALUE]" setting or action. Returns 0, or -1 after
+ * printing why @text is invalid to @err.
+ */
+int fw_fault_apply(const char *text, FILE *err);
+/* Clears every knob, pending action and counter. */
+void fw_fault_clear(void);
+/* Writes the counters as "name value" lines to @path; returns 0 or -1. */
+int fw_fault_write_stats(const char *path);
+/* Returns true once after the reset action ran, for the main loop. */
+bool fw_fault_take_reset(void);
+void fw_fault_request_reset(void);
+/* Prints the knob and action names for --help. */
+void fw_fault_usage(FILE *out);
+
+/* lme.c: runs @action now on the LME link; returns -1 without a link. */
+int lme_run_action(enum fw_action action);
+/* lme.c: ms until the next delayed reply is due, or -1 for none. */
+int lme_timer_ms(void);
+/* lme.c: sends the delayed replies that are due. */
+void lme_run_timers(void);
+
+#endif /* FWSIM_FAULT_H */
