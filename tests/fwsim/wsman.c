@@ -1,39 +1,31 @@
 // SPDX-License-Identifier: MIT
 /*
- * AMT WS-Man endpoint of the firmware model. Requests are matched on the
- * WS-Addressing Action and the WS-Management ResourceURI. A plain substring
- * search finds them whatever namespace prefix the client used, so no XML
- * library is needed. Responses copy the shape of an AMT 15 reply recorded
- * in RPS's tests: SOAP 1.2 with the prefixes a: to g:, chunked in pieces
- * of 0x2FA bytes.
+ * AMT WS-Man endpoint of the firmware model: HTTP checks, digest auth and
+ * the dispatch of each call. Requests are matched on the WS-Addressing
+ * Action and the WS-Management ResourceURI. A plain substring search
+ * finds them whatever namespace prefix the client used, so no XML
+ * library is needed. AMT_GeneralSettings and IPS_HostBasedSetupService
+ * live here; every other class is in the store (wsman_store.c) and its
+ * family's file.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "digest.h"
 #include "fwsim.h"
 #include "wsman.h"
+#include "wsman_internal.h"
 
-#define NS_ADDRESSING	"http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_TRANSFER	"http://schemas.xmlsoap.org/ws/2004/09/transfer"
 #define ACTION_GET	NS_TRANSFER "/Get"
 #define ACTION_GET_RESPONSE NS_TRANSFER "/GetResponse"
-#define ACTION_FAULT	NS_ADDRESSING "/fault"
-#define ANONYMOUS	NS_ADDRESSING "/role/anonymous"
 
-#define URI_GENERAL_SETTINGS \
-	"http://intel.com/wbem/wscim/1/amt-schema/1/AMT_GeneralSettings"
-#define URI_HOST_SETUP \
-	"http://intel.com/wbem/wscim/1/ips-schema/1/IPS_HostBasedSetupService"
+#define URI_GENERAL_SETTINGS	NS_AMT "AMT_GeneralSettings"
+#define URI_HOST_SETUP		NS_IPS "IPS_HostBasedSetupService"
 #define ACTION_SETUP		URI_HOST_SETUP "/Setup"
 #define ACTION_SETUP_RESPONSE	URI_HOST_SETUP "/SetupResponse"
 
 #define SERVER_HEADER "Server: Intel(R) Active Management Technology 16.1.25\r\n"
-
-/* The chunk size of that recorded AMT 15 reply. */
-#define WSMAN_CHUNK_MAX 0x2FA
 
 /*
  * IPS_HostBasedSetupService.Setup return values.
@@ -45,15 +37,6 @@ enum setup_return {
 	SETUP_INVALID_STATE = 2,
 	SETUP_INVALID_PARAM = 3,
 };
-
-/* The parts of a request's SOAP header that responses refer to. */
-struct wsman_call {
-	char action[256];
-	char resource_uri[256];
-	char message_id[128];
-};
-
-static unsigned int wsman_message_counter;
 
 static bool wsman_is_name_char(int c)
 {
@@ -111,103 +94,6 @@ int wsman_element_text(const char *xml, const char *name, char *text,
 	return -1;
 }
 
-/* Appends @s with the five XML special characters escaped. */
-static int wsman_append_escaped(struct http_buf *out, const char *s)
-{
-	int rc = 0;
-
-	for (; *s && !rc; s++) {
-		switch (*s) {
-		case '&': rc = http_buf_printf(out, "&amp;"); break;
-		case '<': rc = http_buf_printf(out, "&lt;"); break;
-		case '>': rc = http_buf_printf(out, "&gt;"); break;
-		case '"': rc = http_buf_printf(out, "&quot;"); break;
-		case '\'': rc = http_buf_printf(out, "&apos;"); break;
-		default: rc = http_buf_append(out, s, 1); break;
-		}
-	}
-	return rc;
-}
-
-/* Opens the envelope and writes the header; the caller adds the body. */
-static int wsman_begin_envelope(struct http_buf *xml,
-				const struct wsman_call *call,
-				const char *action, const char *resource_uri)
-{
-	int rc;
-
-	rc = http_buf_printf(xml,
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-		"<a:Envelope xmlns:a=\"http://www.w3.org/2003/05/soap-envelope\""
-		" xmlns:b=\"" NS_ADDRESSING "\""
-		" xmlns:c=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\""
-		" xmlns:d=\"http://schemas.xmlsoap.org/ws/2005/02/trust\""
-		" xmlns:e=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\""
-		" xmlns:f=\"http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd\""
-		"%s%s%s"
-		" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">"
-		"<a:Header><b:To>" ANONYMOUS "</b:To><b:RelatesTo>",
-		resource_uri ? " xmlns:g=\"" : "",
-		resource_uri ? resource_uri : "",
-		resource_uri ? "\"" : "");
-	rc = rc ? rc : wsman_append_escaped(xml, call->message_id);
-	rc = rc ? rc : http_buf_printf(xml,
-		"</b:RelatesTo><b:Action a:mustUnderstand=\"true\">%s</b:Action>"
-		"<b:MessageID>uuid:00000000-8086-8086-8086-%012X</b:MessageID>",
-		action, ++wsman_message_counter);
-	if (!rc && resource_uri)
-		rc = http_buf_printf(xml, "<c:ResourceURI>%s</c:ResourceURI>",
-				     resource_uri);
-	return rc ? rc : http_buf_printf(xml, "</a:Header><a:Body>");
-}
-
-static int wsman_end_envelope(struct http_buf *xml)
-{
-	return http_buf_printf(xml, "</a:Body></a:Envelope>");
-}
-
-static void wsman_format_date(char *date, size_t size)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(date, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
-/* Appends status line, headers and @xml as a chunked body to @out. */
-static int wsman_send_soap(struct http_buf *out, int status,
-			   const struct http_buf *xml, bool close)
-{
-	char date[64];
-	size_t off;
-	int rc;
-
-	wsman_format_date(date, sizeof(date));
-	rc = http_buf_printf(out,
-		"HTTP/1.1 %d %s\r\n"
-		"Date: %s\r\n"
-		SERVER_HEADER
-		"X-Frame-Options: DENY\r\n"
-		"Content-Type: application/soap+xml; charset=UTF-8\r\n"
-		"Transfer-Encoding: chunked\r\n"
-		"%s"
-		"\r\n",
-		status, http_reason(status), date,
-		close ? "Connection: close\r\n" : "");
-
-	for (off = 0; !rc && off < xml->len; off += WSMAN_CHUNK_MAX) {
-		size_t n = xml->len - off;
-
-		if (n > WSMAN_CHUNK_MAX)
-			n = WSMAN_CHUNK_MAX;
-		rc = http_buf_printf(out, "%04zX\r\n", n);
-		rc = rc ? rc : http_buf_append(out, xml->data + off, n);
-		rc = rc ? rc : http_buf_printf(out, "\r\n");
-	}
-	return rc ? rc : http_buf_printf(out, "0\r\n\r\n");
-}
-
 static int wsman_send_unauthorized(struct http_buf *out, bool close)
 {
 	static const char body[] =
@@ -232,33 +118,8 @@ static int wsman_send_unauthorized(struct http_buf *out, bool close)
 		close ? "Connection: close\r\n" : "", body);
 }
 
-/*
- * Sends a SOAP fault with HTTP 400.
- * NOTE: the HTTP status real AMT uses for these faults is not verified.
- */
-static int wsman_send_fault(struct http_buf *out, const struct wsman_call *call,
-			    const char *subcode, const char *reason, bool close)
-{
-	struct http_buf xml = { 0 };
-	int rc;
-
-	fw_log("wsman: fault %s for action '%s' on '%s'", subcode,
-	       call->action, call->resource_uri);
-	rc = wsman_begin_envelope(&xml, call, ACTION_FAULT, NULL);
-	rc = rc ? rc : http_buf_printf(&xml,
-		"<a:Fault><a:Code><a:Value>a:Sender</a:Value>"
-		"<a:Subcode><a:Value>b:%s</a:Value></a:Subcode></a:Code>"
-		"<a:Reason><a:Text xml:lang=\"en-US\">%s</a:Text></a:Reason>"
-		"<a:Detail></a:Detail></a:Fault>",
-		subcode, reason);
-	rc = rc ? rc : wsman_end_envelope(&xml);
-	rc = rc ? rc : wsman_send_soap(out, 400, &xml, close);
-	http_buf_free(&xml);
-	return rc;
-}
-
 static int wsman_get_general_settings(struct http_buf *out,
-				      const struct wsman_call *call, bool close)
+				      const struct wsman_call *call)
 {
 	struct http_buf xml = { 0 };
 	int rc;
@@ -297,7 +158,7 @@ static int wsman_get_general_settings(struct http_buf *out,
 		"<g:WsmanOnlyMode>false</g:WsmanOnlyMode>"
 		"</g:AMT_GeneralSettings>");
 	rc = rc ? rc : wsman_end_envelope(&xml);
-	rc = rc ? rc : wsman_send_soap(out, 200, &xml, close);
+	rc = rc ? rc : wsman_send_soap(out, 200, &xml, call->close);
 	http_buf_free(&xml);
 	return rc;
 }
@@ -332,6 +193,10 @@ static enum setup_return wsman_run_setup(const char *body)
 		password[i] = (char)tolower((unsigned char)password[i]);
 	}
 
+	if (wsman_store_reset()) {
+		fw_log("wsman: Setup failed, out of memory for the configuration store");
+		return SETUP_INTERNAL_ERROR;
+	}
 	memcpy(fw_state.admin_digest, password, 33);
 	fw_state.control_mode = 1;
 	fw_state.provisioning_state = 2;
@@ -340,7 +205,7 @@ static enum setup_return wsman_run_setup(const char *body)
 }
 
 static int wsman_setup(struct http_buf *out, const struct wsman_call *call,
-		       const char *body, bool close)
+		       const char *body)
 {
 	struct http_buf xml = { 0 };
 	enum setup_return ret = wsman_run_setup(body);
@@ -352,7 +217,7 @@ static int wsman_setup(struct http_buf *out, const struct wsman_call *call,
 		"<g:Setup_OUTPUT><g:ReturnValue>%d</g:ReturnValue></g:Setup_OUTPUT>",
 		(int)ret);
 	rc = rc ? rc : wsman_end_envelope(&xml);
-	rc = rc ? rc : wsman_send_soap(out, 200, &xml, close);
+	rc = rc ? rc : wsman_send_soap(out, 200, &xml, call->close);
 	http_buf_free(&xml);
 	return rc;
 }
@@ -360,8 +225,9 @@ static int wsman_setup(struct http_buf *out, const struct wsman_call *call,
 static int wsman_dispatch(struct http_buf *out, const struct http_request *req,
 			  bool close)
 {
-	struct wsman_call call = { 0 };
+	struct wsman_call call = { .close = close };
 	const char *body = req->body ? req->body : "";
+	const struct wsman_class *cls;
 
 	if (wsman_element_text(body, "Action", call.action,
 			       sizeof(call.action)) ||
@@ -370,23 +236,24 @@ static int wsman_dispatch(struct http_buf *out, const struct http_request *req,
 	    wsman_element_text(body, "MessageID", call.message_id,
 				sizeof(call.message_id)))
 		return wsman_send_fault(out, &call,
-			"InvalidMessageInformationHeader",
-			"A message information header is missing or invalid.",
-			close);
+			"b:InvalidMessageInformationHeader",
+			"A message information header is missing or invalid.");
 
 	if (!strcmp(call.resource_uri, URI_GENERAL_SETTINGS)) {
 		if (!strcmp(call.action, ACTION_GET))
-			return wsman_get_general_settings(out, &call, close);
+			return wsman_get_general_settings(out, &call);
 	} else if (!strcmp(call.resource_uri, URI_HOST_SETUP)) {
 		if (!strcmp(call.action, ACTION_SETUP))
-			return wsman_setup(out, &call, body, close);
+			return wsman_setup(out, &call, body);
 	} else {
-		return wsman_send_fault(out, &call, "DestinationUnreachable",
-			"No route can be determined to reach the destination role defined by the WS-Addressing To.",
-			close);
+		cls = wsman_store_find_class(call.resource_uri);
+		if (cls)
+			return wsman_store_dispatch(cls, &call, body, out);
+		return wsman_send_fault(out, &call, "b:DestinationUnreachable",
+			"No route can be determined to reach the destination role defined by the WS-Addressing To.");
 	}
-	return wsman_send_fault(out, &call, "ActionNotSupported",
-		"The action is not supported by the service.", close);
+	return wsman_send_fault(out, &call, "b:ActionNotSupported",
+		"The action is not supported by the service.");
 }
 
 int wsman_handle(const struct http_request *req, struct http_buf *out,

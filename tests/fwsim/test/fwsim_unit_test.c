@@ -15,6 +15,7 @@
 #include "fake_hbm.h"
 #include "http.h"
 #include "wsman.h"
+#include "wsman_internal.h"
 
 static unsigned int tests_run, tests_failed, checks_failed_in_test;
 
@@ -1404,6 +1405,324 @@ static void test_wsman_keep_alive_pipelined(void)
 	lme_stop();
 }
 
+/* ---------- WS-Man configuration classes, called without LME ---------- */
+
+#define ENUMERATE_ACTION "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate"
+#define PULL_ACTION "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull"
+#define PUT_ACTION "http://schemas.xmlsoap.org/ws/2004/09/transfer/Put"
+#define DELETE_ACTION "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
+#define AMT_NS "http://intel.com/wbem/wscim/1/amt-schema/1/"
+#define CIM_NS "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+#define PORT_URI AMT_NS "AMT_EthernetPortSettings"
+#define MPS_URI AMT_NS "AMT_ManagementPresenceRemoteSAP"
+#define REMOTE_ACCESS_URI AMT_NS "AMT_RemoteAccessService"
+
+static char store_auth[1024];
+
+/* Puts the model in CCM with the admin password and fetches a nonce. */
+static bool store_setup(void)
+{
+	static struct http_response r;
+	static struct http_request req;
+	struct http_buf out = { 0 };
+	char ha1[33], nonce[64];
+	bool close;
+	bool ok;
+
+	reset_state(FW_SKU_AMT);
+	md5_hex(ha1, "admin:%s:%s", fw_state.digest_realm, "Admin-Passw0rd");
+	memcpy(fw_state.admin_digest, ha1, sizeof(ha1));
+	fw_state.control_mode = 1;
+	fw_state.provisioning_state = 2;
+	if (!CHECK(wsman_store_reset() == 0))
+		return false;
+
+	http_request_init(&req);
+	http_request_feed(&req, (const uint8_t *)"POST /wsman HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 43);
+	ok = CHECK(req.status == HTTP_COMPLETE) &&
+	     CHECK(wsman_handle(&req, &out, &close) == 0) &&
+	     CHECK(parse_response(out.data, out.len, &r)) &&
+	     CHECK(r.status == 401) && CHECK(challenge_nonce(&r, nonce));
+	http_request_free(&req);
+	http_buf_free(&out);
+	if (ok)
+		make_authorization(store_auth, sizeof(store_auth), "admin", ha1,
+				   fw_state.digest_realm, nonce, "/wsman");
+	return ok;
+}
+
+/*
+ * Sends one call as admin straight to wsman_handle(). @selector is
+ * "Name=Value" or NULL; @body goes into the SOAP Body.
+ */
+static bool store_call(const char *action, const char *uri,
+		       const char *selector, const char *body,
+		       struct http_response *r)
+{
+	static char xml[16384], request[20000];
+	char selector_xml[512] = "";
+	static struct http_request req;
+	struct http_buf out = { 0 };
+	const char *eq = selector ? strchr(selector, '=') : NULL;
+	bool close;
+	size_t consumed;
+	bool ok;
+	int n;
+
+	if (eq)
+		snprintf(selector_xml, sizeof(selector_xml),
+			 "<w:SelectorSet><w:Selector Name=\"%.*s\">%s</w:Selector></w:SelectorSet>",
+			 (int)(eq - selector), selector, eq + 1);
+	n = snprintf(xml, sizeof(xml),
+		"<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+		"<Envelope xmlns=\"http://www.w3.org/2003/05/soap-envelope\""
+		" xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\""
+		" xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\">"
+		"<Header><a:Action>%s</a:Action><a:To>/wsman</a:To>"
+		"<w:ResourceURI>%s</w:ResourceURI><a:MessageID>42</a:MessageID>%s</Header>"
+		"<Body>%s</Body></Envelope>", action, uri, selector_xml, body);
+	snprintf(request, sizeof(request),
+		 "POST /wsman HTTP/1.1\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n%s",
+		 store_auth, n, xml);
+
+	http_request_init(&req);
+	consumed = http_request_feed(&req, (const uint8_t *)request, strlen(request));
+	ok = CHECK(consumed == strlen(request)) && CHECK(req.status == HTTP_COMPLETE) &&
+	     CHECK(wsman_handle(&req, &out, &close) == 0) &&
+	     CHECK(parse_response(out.data, out.len, r));
+	http_request_free(&req);
+	http_buf_free(&out);
+	return ok;
+}
+
+/* Enumerates @uri and pulls the items into @r. */
+static bool store_enumerate(const char *uri, struct http_response *r)
+{
+	char context[64], body[256];
+
+	if (!store_call(ENUMERATE_ACTION, uri, NULL,
+			"<Enumerate xmlns=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\"/>", r) ||
+	    !CHECK(r->status == 200) ||
+	    !CHECK(wsman_element_text(r->body, "EnumerationContext", context,
+				      sizeof(context)) == 0))
+		return false;
+	snprintf(body, sizeof(body),
+		 "<Pull xmlns=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\">"
+		 "<EnumerationContext>%s</EnumerationContext><MaxElements>999</MaxElements></Pull>",
+		 context);
+	return store_call(PULL_ACTION, uri, NULL, body, r) && CHECK(r->status == 200);
+}
+
+static unsigned int count_text(const char *haystack, const char *needle)
+{
+	unsigned int n = 0;
+
+	while ((haystack = strstr(haystack, needle))) {
+		n++;
+		haystack += strlen(needle);
+	}
+	return n;
+}
+
+static void test_wsman_enumerate_pull(void)
+{
+	static struct http_response r;
+	char text[128];
+
+	if (!store_setup())
+		return;
+	if (store_enumerate(PORT_URI, &r)) {
+		CHECK(count_text(r.body, "<g:AMT_EthernetPortSettings>") == 2);
+		CHECK(strstr(r.body, "EndOfSequence") != NULL);
+		CHECK(strstr(r.body, "02-00-86-00-00-01") != NULL);
+		CHECK(wsman_element_text(r.body, "Action", text, sizeof(text)) == 0 &&
+		      !strcmp(text, PULL_ACTION "Response"));
+	}
+	if (store_enumerate(CIM_NS "CIM_WiFiEndpointSettings", &r)) {
+		CHECK(strstr(r.body, "<h:Items></h:Items>") != NULL);
+		CHECK(strstr(r.body, "EndOfSequence") != NULL);
+	}
+	if (store_enumerate(AMT_NS "AMT_TLSSettingData", &r))
+		CHECK(count_text(r.body, "<g:Enabled>false</g:Enabled>") == 2);
+
+	/* A context is used once, and only for its own class. */
+	CHECK(store_call(ENUMERATE_ACTION, PORT_URI, NULL, "", &r) && r.status == 200 &&
+	      wsman_element_text(r.body, "EnumerationContext", text, sizeof(text)) == 0);
+	{
+		char body[256];
+
+		snprintf(body, sizeof(body), "<Pull><EnumerationContext>%s</EnumerationContext></Pull>",
+			 text);
+		if (store_call(PULL_ACTION, AMT_NS "AMT_TLSSettingData", NULL, body, &r)) {
+			CHECK(r.status == 400);
+			CHECK(strstr(r.body, "InvalidEnumerationContext") != NULL);
+		}
+		CHECK(store_call(PULL_ACTION, PORT_URI, NULL, body, &r) && r.status == 200);
+		if (store_call(PULL_ACTION, PORT_URI, NULL, body, &r))
+			CHECK(r.status == 400);
+	}
+	if (store_call(PULL_ACTION, PORT_URI, NULL,
+		       "<Pull><EnumerationContext>junk</EnumerationContext></Pull>", &r))
+		CHECK(r.status == 400 && strstr(r.body, "InvalidEnumerationContext"));
+}
+
+static void test_wsman_get_put_selectors(void)
+{
+	static struct http_response r;
+	char text[128];
+
+	if (!store_setup())
+		return;
+	/* Two port instances: a Get without a selector is ambiguous. */
+	if (store_call(GET_ACTION, PORT_URI, NULL, "", &r)) {
+		CHECK(r.status == 400);
+		CHECK(strstr(r.body, "InvalidSelectors") != NULL);
+	}
+	if (store_call(GET_ACTION, PORT_URI,
+		       "InstanceID=Intel(r) AMT Ethernet Port Settings 1", "", &r)) {
+		CHECK(r.status == 200);
+		CHECK(wsman_element_text(r.body, "PhysicalConnectionType", text,
+					 sizeof(text)) == 0 && !strcmp(text, "3"));
+	}
+	if (store_call(GET_ACTION, PORT_URI, "InstanceID=nosuch", "", &r))
+		CHECK(r.status == 400 && strstr(r.body, "InvalidSelectors"));
+
+	if (store_call(PUT_ACTION, PORT_URI,
+		       "InstanceID=Intel(r) AMT Ethernet Port Settings 0",
+		       "<h:AMT_EthernetPortSettings xmlns:h=\"" PORT_URI "\">"
+		       "<h:DHCPEnabled>true</h:DHCPEnabled><h:IpSyncEnabled>true</h:IpSyncEnabled>"
+		       "<h:SharedStaticIp>false</h:SharedStaticIp><h:NoSuchProperty>1</h:NoSuchProperty>"
+		       "</h:AMT_EthernetPortSettings>", &r)) {
+		CHECK(r.status == 200);
+		CHECK(wsman_element_text(r.body, "IpSyncEnabled", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "true"));
+		CHECK(strstr(r.body, "NoSuchProperty") == NULL);
+	}
+	/* The Put is stored: a later Get returns it. */
+	if (store_call(GET_ACTION, PORT_URI,
+		       "InstanceID=Intel(r) AMT Ethernet Port Settings 0", "", &r))
+		CHECK(wsman_element_text(r.body, "IpSyncEnabled", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "true"));
+	if (store_call(PUT_ACTION, AMT_NS "IPS_NotAClass", NULL, "", &r))
+		CHECK(r.status == 400 && strstr(r.body, "DestinationUnreachable"));
+	if (store_call(PUT_ACTION, "http://intel.com/wbem/wscim/1/ips-schema/1/IPS_OptInService",
+		       NULL, "<h:Other/>", &r))
+		CHECK(r.status == 400 && strstr(r.body, "InvalidRepresentation"));
+	/* Get on a class that only has methods. */
+	if (store_call(GET_ACTION, REMOTE_ACCESS_URI, NULL, "", &r))
+		CHECK(r.status == 400 && strstr(r.body, "ActionNotSupported"));
+}
+
+static void test_wsman_state_changes(void)
+{
+	static struct http_response r;
+	char text[256];
+
+	if (!store_setup())
+		return;
+	if (store_call(AMT_NS "AMT_RedirectionService/RequestStateChange",
+		       AMT_NS "AMT_RedirectionService", NULL,
+		       "<h:RequestStateChange_INPUT><h:RequestedState>32771</h:RequestedState>"
+		       "</h:RequestStateChange_INPUT>", &r)) {
+		CHECK(r.status == 200);
+		CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "0"));
+		CHECK(wsman_element_text(r.body, "Action", text, sizeof(text)) == 0 &&
+		      strstr(text, "RequestStateChangeResponse"));
+	}
+	if (store_call(GET_ACTION, AMT_NS "AMT_RedirectionService", NULL, "", &r))
+		CHECK(wsman_element_text(r.body, "EnabledState", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "32771"));
+	if (store_call(CIM_NS "CIM_KVMRedirectionSAP/RequestStateChange",
+		       CIM_NS "CIM_KVMRedirectionSAP", NULL,
+		       "<h:RequestedState>32771</h:RequestedState>", &r))
+		CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "36"));
+	if (store_call(CIM_NS "CIM_KVMRedirectionSAP/RequestStateChange",
+		       CIM_NS "CIM_KVMRedirectionSAP", NULL, "", &r))
+		CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "36"));
+	if (store_call(CIM_NS "CIM_KVMRedirectionSAP/Explode",
+		       CIM_NS "CIM_KVMRedirectionSAP", NULL, "", &r))
+		CHECK(r.status == 400 && strstr(r.body, "ActionNotSupported"));
+}
+
+static void test_wsman_cira_methods(void)
+{
+	static struct http_response r;
+	char text[256];
+
+	if (!store_setup())
+		return;
+	/* A policy rule needs an MPS first. */
+	if (store_call(REMOTE_ACCESS_URI "/AddRemoteAccessPolicyRule", REMOTE_ACCESS_URI,
+		       NULL, "<h:Trigger>2</h:Trigger><h:TunnelLifeTime>0</h:TunnelLifeTime>"
+		       "<h:MpServer><w:Selector Name=\"Name\">none</w:Selector></h:MpServer>", &r))
+		CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "36"));
+	if (store_call(REMOTE_ACCESS_URI "/AddMpServer", REMOTE_ACCESS_URI, NULL,
+		       "<h:AccessInfo>mps.test</h:AccessInfo><h:InfoFormat>201</h:InfoFormat>"
+		       "<h:Port>70000</h:Port><h:AuthMethod>2</h:AuthMethod>"
+		       "<h:Username>u</h:Username>", &r))
+		CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "36"));
+	if (store_call(REMOTE_ACCESS_URI "/AddMpServer", REMOTE_ACCESS_URI, NULL,
+		       "<h:AccessInfo>mps.test</h:AccessInfo><h:InfoFormat>201</h:InfoFormat>"
+		       "<h:Port>4433</h:Port><h:AuthMethod>2</h:AuthMethod>"
+		       "<h:Username>cirauser</h:Username><h:Password>secret-1</h:Password>"
+		       "<h:CN>mps.test</h:CN>", &r)) {
+		CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "0"));
+		CHECK(strstr(r.body, "Management Presence Server 0") != NULL);
+	}
+	if (store_enumerate(MPS_URI, &r)) {
+		CHECK(count_text(r.body, "<g:AMT_ManagementPresenceRemoteSAP>") == 1);
+		CHECK(strstr(r.body, "<g:Port>4433</g:Port>") != NULL);
+		CHECK(strstr(r.body, "secret-1") == NULL);
+	}
+	if (store_call(REMOTE_ACCESS_URI "/AddRemoteAccessPolicyRule", REMOTE_ACCESS_URI,
+		       NULL, "<h:Trigger>2</h:Trigger><h:TunnelLifeTime>0</h:TunnelLifeTime>"
+		       "<h:ExtendedData>AAAAAAAAABk=</h:ExtendedData>"
+		       "<h:MpServer><w:Selector Name=\"Name\">Intel(r) AMT:Management Presence Server 0"
+		       "</w:Selector></h:MpServer>", &r))
+		CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "0"));
+	if (store_enumerate(AMT_NS "AMT_RemoteAccessPolicyRule", &r))
+		CHECK(strstr(r.body, "<g:PolicyRuleName>Periodic</g:PolicyRuleName>") != NULL);
+
+	if (store_call(AMT_NS "AMT_PublicKeyManagementService/AddTrustedRootCertificate",
+		       AMT_NS "AMT_PublicKeyManagementService", NULL,
+		       "<h:CertificateBlob>not base64!</h:CertificateBlob>", &r))
+		CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "36"));
+	if (store_call(AMT_NS "AMT_PublicKeyManagementService/AddTrustedRootCertificate",
+		       AMT_NS "AMT_PublicKeyManagementService", NULL,
+		       "<h:CertificateBlob>MIIBAA==</h:CertificateBlob>", &r))
+		CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "0"));
+	if (store_enumerate(AMT_NS "AMT_PublicKeyCertificate", &r))
+		CHECK(strstr(r.body, "<g:TrustedRootCertficate>true</g:TrustedRootCertficate>") != NULL);
+
+	if (store_call(AMT_NS "AMT_UserInitiatedConnectionService/RequestStateChange",
+		       AMT_NS "AMT_UserInitiatedConnectionService", NULL,
+		       "<h:RequestedState>32771</h:RequestedState>", &r))
+		CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+		      !strcmp(text, "0"));
+
+	/* Delete removes the MPS; a second Delete finds nothing. */
+	if (store_call(DELETE_ACTION, MPS_URI,
+		       "Name=Intel(r) AMT:Management Presence Server 0", "", &r))
+		CHECK(r.status == 200);
+	if (store_call(DELETE_ACTION, MPS_URI,
+		       "Name=Intel(r) AMT:Management Presence Server 0", "", &r))
+		CHECK(r.status == 400 && strstr(r.body, "InvalidSelectors"));
+
+	/* Setup resets the store to a freshly activated AMT. */
+	CHECK(wsman_store_reset() == 0);
+	if (store_enumerate(AMT_NS "AMT_RemoteAccessPolicyRule", &r))
+		CHECK(strstr(r.body, "<h:Items></h:Items>") != NULL);
+}
+
 int main(void)
 {
 	fake_conn_init(&amthi_conn, &fw_amthi_client);
@@ -1435,6 +1754,10 @@ int main(void)
 	run_test("wsman full ccm flow", test_wsman_full_flow);
 	run_test("wsman faults", test_wsman_faults);
 	run_test("wsman keep alive pipelined", test_wsman_keep_alive_pipelined);
+	run_test("wsman enumerate and pull", test_wsman_enumerate_pull);
+	run_test("wsman get put selectors", test_wsman_get_put_selectors);
+	run_test("wsman state changes", test_wsman_state_changes);
+	run_test("wsman cira methods", test_wsman_cira_methods);
 
 	printf("1..%u\n", tests_run);
 	printf("%u passed, %u failed\n", tests_run - tests_failed, tests_failed);
