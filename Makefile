@@ -50,7 +50,7 @@ KVER ?= 6.12
 SKU ?= amt
 
 .PHONY: all module vproctl clean deps deps-present check check-unit check-vm run \
-	checkpatch sparse help check-kdir
+	checkpatch sparse help check-kdir bench
 
 all: module vproctl
 
@@ -64,6 +64,7 @@ help:
 	@echo "  check-vm        guest tests in a QEMU VM (KVER=6.1|6.12)"
 	@echo "  check           check-unit, then check-vm for 6.1 and 6.12"
 	@echo "  run             demonstration in a VM (SKU=amt|ism|none KVER=6.1|6.12)"
+	@echo "  bench           APF latency and throughput table from one VM (BENCH_KVER=6.1|6.12)"
 	@echo "  checkpatch      checkpatch.pl --strict on kernel/ and tests/mesim/"
 	@echo "  sparse          module build with sparse (C=2) against KDIR"
 	@echo "  check-fuzz      run the codec fuzz targets over their seeds and regressions"
@@ -115,6 +116,11 @@ check: deps-present
 
 run: deps-present
 	$(REPO)/tests/vm/run.sh $(KVER) run $(SKU)
+
+# Benchmark of the APF paths in one VM boot; prints numbers, never fails
+# on timings, and is not part of check. KVER defaults to 6.1 here.
+bench: deps-present
+	$(REPO)/tests/bench/run.sh $(or $(BENCH_KVER),6.1)
 
 # The codecs use <stdint.h> types because userspace builds them too, and
 # compat.h is the one place that tests LINUX_VERSION_CODE.

@@ -50,6 +50,9 @@ int bench_stream_feed(struct bench_stream *s, const uint8_t *data,
 		len -= n;
 		s->request_left -= n;
 		if (!s->request_left) {
+			/* Each response restarts the pattern at byte 0. */
+			if (!s->response_left)
+				s->response_off = 0;
 			s->response_left += s->response_len;
 			s->hdr_len = 0;
 		}
