@@ -855,6 +855,14 @@ enum vpro_apf_state vpro_apf_state(struct vpro *vpro)
 	return apf ? READ_ONCE(apf->state) : VPRO_APF_DOWN;
 }
 
+/* A snapshot without apf->lock, so that sysfs never waits for the link. */
+int vpro_apf_channels(struct vpro *vpro)
+{
+	struct vpro_apf *apf = READ_ONCE(vpro->apf);
+
+	return apf ? READ_ONCE(apf->nchannels) : 0;
+}
+
 int vpro_apf_ports(struct vpro *vpro, u32 *ports, int max)
 {
 	struct vpro_apf *apf = READ_ONCE(vpro->apf);

@@ -46,6 +46,8 @@ void vpro_apf_exit(struct vpro *vpro);
 enum vpro_apf_state vpro_apf_state(struct vpro *vpro);
 /* Copies up to @max announced AMT ports into @ports; returns the count. */
 int vpro_apf_ports(struct vpro *vpro, u32 *ports, int max);
+/* Returns the channels open or opening, including abandoned CONNECTs. */
+int vpro_apf_channels(struct vpro *vpro);
 
 /* Ports AMT announces: 16992, 16993, 623 and 664 are known. */
 #define VPRO_APF_MAX_PORTS	8

@@ -122,6 +122,15 @@ static ssize_t apf_ports_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(apf_ports);
 
+static ssize_t apf_channels_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct vpro *vpro = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", vpro_apf_channels(vpro));
+}
+static DEVICE_ATTR_RO(apf_channels);
+
 static ssize_t activation_status_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
 {
@@ -164,6 +173,7 @@ static struct attribute *vpro_attrs[] = {
 	&dev_attr_dns_suffix.attr,
 	&dev_attr_apf_state.attr,
 	&dev_attr_apf_ports.attr,
+	&dev_attr_apf_channels.attr,
 	&dev_attr_activation_status.attr,
 	&dev_attr_refresh.attr,
 	NULL
