@@ -58,17 +58,20 @@ mesim_loaded() {
 	[ -d /sys/module/mesim ]
 }
 
-# Starts fwsim for SKU $1 and waits up to 20 s for its ready file and, when
-# mesim is loaded, for /dev/mei0. Sets fwsim_pid. Returns non-zero when
-# fwsim is missing, exited, or did not get ready in time.
+# Starts fwsim for SKU $1, with the remaining arguments as extra fwsim
+# options, and waits up to 20 s for its ready file and, when mesim is
+# loaded, for /dev/mei0. Sets fwsim_pid. Returns non-zero when fwsim is
+# missing, exited, or did not get ready in time.
 start_fwsim() {
+	fwsim_sku=$1
+	shift
 	fwsim_pid=
 	rm -f /run/fwsim.ready /tmp/fwsim.log
 	if ! command -v fwsim >/dev/null; then
 		echo "fwsim not found in the guest" >/tmp/fwsim.log
 		return 1
 	fi
-	fwsim --sku "$1" --ready-file /run/fwsim.ready </dev/null >/tmp/fwsim.log 2>&1 &
+	fwsim --sku "$fwsim_sku" --ready-file /run/fwsim.ready "$@" </dev/null >/tmp/fwsim.log 2>&1 &
 	fwsim_pid=$!
 	i=0
 	while [ $i -lt 200 ]; do
@@ -132,12 +135,17 @@ load_modules() {
 	done
 }
 
-# Runs one suite line: SKU COMMAND [ARGS...].
+# Runs one suite line: SKU[:FWSIM-OPTION...] COMMAND [ARGS...].
 run_suite() {
-	suite_sku=$1
+	suite_spec=$1
+	suite_sku=${suite_spec%%:*}
+	fwsim_options=
+	case $suite_spec in *:*) fwsim_options=$(echo "${suite_spec#*:}" | tr ':' ' ') ;; esac
 	shift
-	name="$suite_sku $*"
-	if ! start_fwsim "$suite_sku"; then
+	name="$suite_spec $*"
+	# Word splitting of $fwsim_options is wanted: one word per option.
+	# shellcheck disable=SC2086
+	if ! start_fwsim "$suite_sku" $fwsim_options; then
 		result 1 "$name"
 		say_file '# fwsim: ' /tmp/fwsim.log
 		stop_fwsim
