@@ -242,14 +242,30 @@ step() {
 	step_expect 0 "$@"
 }
 
+# Prints the sysfs state device discovery and the workflow read, one
+# "attribute: value" line each. With AMTHI on the bus (SKU amt or ism) it
+# first waits up to 5 s for vpro_heci to finish its probe query.
 show_capability() {
-	if [ -e /sys/class/vpro/vpro0/capability ]; then
-		step cat /sys/class/vpro/vpro0/capability
+	dir=/sys/class/vpro/vpro0
+	if [ "$VM_SKU" != none ]; then
+		i=0
+		while [ ! -e $dir/capability ] && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	fi
+	if [ -e $dir/capability ]; then
+		for attr in capability features control_mode provisioning_state activation_status; do
+			say "$attr: $(cat $dir/$attr)"
+		done
 	elif [ ! -d /sys/module/vpro_heci ]; then
-		say "/sys/class/vpro/vpro0 does not exist: vpro_heci.ko is not loaded"
+		say "$dir does not exist: vpro_heci.ko is not loaded"
 		run_status=1
 	else
-		say "/sys/class/vpro/vpro0 does not exist: vpro_heci bound no AMTHI client (no out-of-band management)"
+		say "$dir does not exist: vpro_heci bound no AMTHI client (no out-of-band management)"
+		if [ "$VM_SKU" != none ]; then
+			run_status=1
+		fi
 	fi
 }
 
