@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* Base64, MD5 and random hex through OpenSSL. */
+/* Base64, MD5, random hex and certificate reading through OpenSSL. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "peer.h"
 
@@ -70,4 +73,26 @@ void random_hex(char *out, size_t bytes)
 	for (i = 0; i < bytes; i++)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
 	out[2 * bytes] = '\0';
+}
+
+char *pem_certificate_base64(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	unsigned char *der = NULL;
+	char *text = NULL;
+	X509 *cert;
+	int len;
+
+	if (!f)
+		return NULL;
+	cert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!cert)
+		return NULL;
+	len = i2d_X509(cert, &der);
+	if (len > 0)
+		text = base64_encode(der, (size_t)len);
+	OPENSSL_free(der);
+	X509_free(cert);
+	return text;
 }

@@ -36,13 +36,14 @@ char *envelope_build(const char *method, const char *status,
 	return text;
 }
 
-char *status_message(const char *status, const char *network)
+char *status_message(const char *status, const char *network,
+		     const char *cira, const char *tls)
 {
 	json_t *root = json_pack("{s:s, s:s, s:s, s:s}",
 				 "Status", status,
 				 "Network", network,
-				 "CIRAConnection", "None",
-				 "TLSConfiguration", "None");
+				 "CIRAConnection", cira,
+				 "TLSConfiguration", tls);
 	char *text;
 
 	if (!root)

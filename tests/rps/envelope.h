@@ -33,7 +33,8 @@ char *envelope_build(const char *method, const char *status,
  * Builds an RPS status message, the JSON text that "success" and
  * "error" carry in their message field.
  */
-char *status_message(const char *status, const char *network);
+char *status_message(const char *status, const char *network,
+		     const char *cira, const char *tls);
 
 /*
  * Parses a client message. On success returns 0 and copies the method

@@ -17,13 +17,22 @@
 
 /* Bounds on each client message and on a whole session. */
 #define PEER_MESSAGE_TIMEOUT_MS	12000
-#define PEER_SESSION_TIMEOUT_MS	60000
+#define PEER_SESSION_TIMEOUT_MS	120000
 /* Largest client message accepted. */
 #define PEER_MAX_MESSAGE	(100 * 1024)
 
 struct peer_profile {
 	char name[PEER_NAME_MAX];
 	char password[PEER_PASSWORD_MAX];
+	bool cira;	/* add an MPS and CIRA policy after activation */
+};
+
+/* Protocol errors the peer can inject for client tests (--misbehave). */
+enum peer_misbehave {
+	PEER_MISBEHAVE_NONE,
+	PEER_MISBEHAVE_NON_JSON,	/* a text frame that is not JSON */
+	PEER_MISBEHAVE_BAD_BASE64,	/* a wsman message with invalid base64 */
+	PEER_MISBEHAVE_UNKNOWN_METHOD,	/* a message with an unknown method */
 };
 
 struct peer_config {
@@ -36,6 +45,9 @@ struct peer_config {
 	unsigned int profile_count;
 	bool once;
 	bool heartbeat;
+	enum peer_misbehave misbehave;
+	/* Base64 of the DER server certificate, the CIRA trusted root. */
+	char *root_certificate;
 	unsigned int accept_timeout_s;	/* 0: wait for a client forever */
 };
 
@@ -47,6 +59,8 @@ void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t now_ms(void);
 
 /* codec.c: base64 and MD5 through OpenSSL. */
+/* Returns the first certificate of a PEM file as base64 DER, or NULL. */
+char *pem_certificate_base64(const char *path);
 char *base64_encode(const void *data, size_t len);
 /* Returns a NUL-terminated buffer and its length in @out_len, or NULL. */
 char *base64_decode(const char *text, size_t *out_len);

@@ -31,9 +31,9 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: rps-peer --port N --cert FILE --key FILE [--profile NAME:PASSWORD]...\n"
-		"                [--once] [--heartbeat] [--log FILE] [--ready-file FILE]\n"
-		"                [--accept-timeout SECONDS]\n"
+		"usage: rps-peer --port N --cert FILE --key FILE [--profile NAME:PASSWORD[:cira]]...\n"
+		"                [--once] [--heartbeat] [--misbehave NAME] [--log FILE]\n"
+		"                [--ready-file FILE] [--accept-timeout SECONDS]\n"
 		"\n"
 		"Test stand-in for RPS: serves wss://127.0.0.1:N/activate and runs a\n"
 		"client control mode activation through the client's WS-Man relay.\n"
@@ -41,9 +41,14 @@ static void usage(FILE *out)
 		"  --port N              TCP port on 127.0.0.1; 0 picks a free port\n"
 		"  --cert FILE           server certificate chain (PEM)\n"
 		"  --key FILE            private key of the certificate (PEM)\n"
-		"  --profile NAME:PASS   a CCM profile and its AMT password; repeatable, up to %d\n"
+		"  --profile NAME:PASS[:cira]\n"
+		"                        a CCM profile and its AMT password, with \":cira\" to\n"
+		"                        add a CIRA server and policy; repeatable, up to %d\n"
 		"  --once                serve one session, exit 0 only if it succeeded\n"
 		"  --heartbeat           send one heartbeat_request during the session\n"
+		"  --misbehave NAME      send a bad message after the activation request:\n"
+		"                        non-json, bad-base64 (a wsman payload) or\n"
+		"                        unknown-method (then go on as usual)\n"
 		"  --log FILE            append the log to FILE instead of stderr\n"
 		"  --ready-file FILE     write the listening port to FILE once ready\n"
 		"  --accept-timeout S    with --once, give up after S seconds without a\n"
@@ -72,16 +77,24 @@ static int add_profile(struct peer_config *cfg, const char *arg)
 {
 	const char *colon = strchr(arg, ':');
 	struct peer_profile *p;
+	size_t password_len;
 	size_t name_len;
+	bool cira = false;
 	unsigned int i;
 
 	if (!colon || colon == arg || !colon[1]) {
-		fprintf(stderr, "rps-peer: invalid --profile \"%.*s...\"; use NAME:PASSWORD\n",
+		fprintf(stderr, "rps-peer: invalid --profile \"%.*s...\"; use NAME:PASSWORD[:cira]\n",
 			colon ? (int)(colon - arg) : 0, arg);
 		return -1;
 	}
 	name_len = (size_t)(colon - arg);
-	if (name_len >= PEER_NAME_MAX || strlen(colon + 1) >= PEER_PASSWORD_MAX ||
+	password_len = strlen(colon + 1);
+	/* A trailing ":cira" is the flag, so a password cannot end with it. */
+	if (password_len > 5 && !strcmp(colon + 1 + password_len - 5, ":cira")) {
+		cira = true;
+		password_len -= 5;
+	}
+	if (name_len >= PEER_NAME_MAX || password_len >= PEER_PASSWORD_MAX ||
 	    memchr(arg, ' ', name_len)) {
 		fprintf(stderr, "rps-peer: invalid --profile name \"%.*s\"; use at most %d "
 			"characters without spaces and a password under %d characters\n",
@@ -104,8 +117,33 @@ static int add_profile(struct peer_config *cfg, const char *arg)
 	p = &cfg->profiles[cfg->profile_count++];
 	memcpy(p->name, arg, name_len);
 	p->name[name_len] = '\0';
-	strcpy(p->password, colon + 1);
+	memcpy(p->password, colon + 1, password_len);
+	p->password[password_len] = '\0';
+	p->cira = cira;
 	return 0;
+}
+
+static int parse_misbehave(struct peer_config *cfg, const char *name)
+{
+	static const struct {
+		const char *name;
+		enum peer_misbehave value;
+	} names[] = {
+		{ "non-json", PEER_MISBEHAVE_NON_JSON },
+		{ "bad-base64", PEER_MISBEHAVE_BAD_BASE64 },
+		{ "unknown-method", PEER_MISBEHAVE_UNKNOWN_METHOD },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(name, names[i].name)) {
+			cfg->misbehave = names[i].value;
+			return 0;
+		}
+	}
+	fprintf(stderr, "rps-peer: invalid --misbehave \"%s\"; use non-json, bad-base64 or unknown-method\n",
+		name);
+	return -1;
 }
 
 static int parse_args(int argc, char **argv, struct peer_config *cfg)
@@ -117,6 +155,7 @@ static int parse_args(int argc, char **argv, struct peer_config *cfg)
 		{ "profile", required_argument, NULL, 'P' },
 		{ "once", no_argument, NULL, '1' },
 		{ "heartbeat", no_argument, NULL, 'H' },
+		{ "misbehave", required_argument, NULL, 'm' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "accept-timeout", required_argument, NULL, 't' },
@@ -149,6 +188,10 @@ static int parse_args(int argc, char **argv, struct peer_config *cfg)
 			break;
 		case 'H':
 			cfg->heartbeat = true;
+			break;
+		case 'm':
+			if (parse_misbehave(cfg, optarg) < 0)
+				return -1;
 			break;
 		case 'l':
 			cfg->log_file = optarg;
@@ -293,6 +336,12 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
+	cfg.root_certificate = pem_certificate_base64(cfg.cert_file);
+	if (!cfg.root_certificate) {
+		fprintf(stderr, "rps-peer: cannot read a certificate from --cert %s; pass a PEM file\n",
+			cfg.cert_file);
+		return 2;
+	}
 	tls = ws_tls_context(cfg.cert_file, cfg.key_file);
 	if (!tls)
 		return 2;
@@ -336,5 +385,6 @@ int main(int argc, char **argv)
 	}
 	close(listen_fd);
 	SSL_CTX_free(tls);
+	free(cfg.root_certificate);
 	return status;
 }

@@ -2,9 +2,10 @@
 /*
  * One RPS session: validate the activation request, then drive AMT
  * through the client's relay the way RPS does for client control mode.
- * The calls are AMT_GeneralSettings Get (for the digest realm),
- * IPS_HostBasedSetupService Setup, and a Get as "admin" that confirms
- * the new password. The session ends with "success" or "error".
+ * The activation calls are AMT_GeneralSettings Get (for the digest
+ * realm), IPS_HostBasedSetupService Setup, and a Get as "admin" that
+ * confirms the new password. configure.c then configures the device.
+ * The session ends with "success" or "error".
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -15,23 +16,12 @@
 
 #include "envelope.h"
 #include "peer.h"
+#include "session.h"
 #include "ws.h"
 #include "wsman.h"
 
 /* RPS stops after this many 401 replies in a row. */
 #define MAX_UNAUTHORIZED 3
-
-struct session {
-	struct ws_conn *ws;
-	const struct peer_config *cfg;
-	unsigned int id;
-	int64_t deadline;
-	struct activation act;
-	struct digest_challenge challenge;
-	int have_challenge;
-	unsigned int message_id;
-	char error[512];
-};
 
 static int64_t step_deadline(const struct session *s)
 {
@@ -40,9 +30,8 @@ static int64_t step_deadline(const struct session *s)
 	return step < s->deadline ? step : s->deadline;
 }
 
-static int send_envelope(struct session *s, const char *method,
-			 const char *status, const char *message,
-			 const char *payload_b64)
+int send_envelope(struct session *s, const char *method, const char *status,
+		  const char *message, const char *payload_b64)
 {
 	char *text = envelope_build(method, status, message, payload_b64);
 	int rc;
@@ -109,14 +98,9 @@ static char *expect_method(struct session *s, const char *want, size_t *len)
 	return payload;
 }
 
-/*
- * Relays one WS-Man call and waits for a 200 reply. After a 401 digest
- * challenge, the call is sent again with @username and @password.
- * Returns 0 and fills @resp, or -1 with s->error set.
- */
-static int wsman_call(struct session *s, const char *call_name, const char *xml,
-		      const char *username, const char *password,
-		      struct http_response *resp)
+int wsman_call(struct session *s, const char *call_name, const char *xml,
+	       const char *username, const char *password,
+	       struct http_response *resp)
 {
 	unsigned int unauthorized = 0;
 
@@ -332,12 +316,49 @@ static int check_activated(struct session *s)
 
 static void send_error(struct session *s)
 {
-	char *message = status_message(s->error, "None");
+	char *message = status_message(s->error, "None", "None", "None");
 
 	log_msg("session %u: error: %s", s->id, s->error);
 	if (message)
 		send_envelope(s, "error", "failed", message, NULL);
 	free(message);
+}
+
+/*
+ * Sends the bad message --misbehave asks for. Returns 0 when the session
+ * goes on, or -1 when the message ends it: the client must then close
+ * the connection, and the session counts as failed.
+ */
+static int misbehave(struct session *s)
+{
+	char *text;
+
+	switch (s->cfg->misbehave) {
+	case PEER_MISBEHAVE_UNKNOWN_METHOD:
+		log_msg("session %u: misbehave: sending method \"bogus_method\"", s->id);
+		return send_envelope(s, "bogus_method", "ok", "ignore me", NULL) < 0 ? -1 : 0;
+	case PEER_MISBEHAVE_NON_JSON:
+		log_msg("session %u: misbehave: sending a frame that is not JSON", s->id);
+		if (ws_send_text(s->ws, "this is not {JSON", now_ms() + 2000) < 0)
+			return -1;
+		break;
+	case PEER_MISBEHAVE_BAD_BASE64:
+		log_msg("session %u: misbehave: sending a wsman payload that is not base64", s->id);
+		if (send_envelope(s, "wsman", "ok", "ok", "%%not*base64%%") < 0)
+			return -1;
+		break;
+	default:
+		return 0;
+	}
+	text = recv_text(s, "the client to close after the bad message");
+	if (text) {
+		log_msg("session %u: misbehave: the client replied instead of closing: %.80s",
+			s->id, text);
+		free(text);
+	} else {
+		log_msg("session %u: misbehave: %s", s->id, s->error);
+	}
+	return -1;
 }
 
 bool session_run(struct ws_conn *ws, const struct peer_config *cfg,
@@ -349,6 +370,7 @@ bool session_run(struct ws_conn *ws, const struct peer_config *cfg,
 		.id = id,
 		.deadline = deadline,
 	};
+	struct config_result result = { 0 };
 	char *message;
 	char *text;
 	int rc;
@@ -367,27 +389,30 @@ bool session_run(struct ws_conn *ws, const struct peer_config *cfg,
 	log_msg("session %u: activate uuid %s profile %s ver %s build %s currentMode %d user %s",
 		id, s.act.uuid, s.act.profile, s.act.ver, s.act.build,
 		s.act.current_mode, s.act.username);
+	rc = misbehave(&s);
+	if (rc < 0)
+		goto out;
 
 	if (s.act.current_mode == 0)
 		rc = activate_ccm(&s);
 	else
 		rc = check_activated(&s);
+	if (rc == 0)
+		rc = configure_device(&s, &result);
 	if (rc < 0) {
 		send_error(&s);
 		goto out;
 	}
 
-	/* NOTE: RPS fills Network from its network configuration step, which
-	 * the peer does not run, so "Not configured" is the peer's own text. */
 	message = status_message(s.act.current_mode == 0 ?
 				 "Client control mode" :
 				 "already enabled in client mode.",
-				 "Not configured");
+				 result.network, result.cira, result.tls);
 	rc = message ? send_envelope(&s, "success", "success", message, NULL) : -1;
 	free(message);
 	if (rc == 0)
-		log_msg("session %u: success: device %s in client control mode",
-			id, s.act.uuid);
+		log_msg("session %u: success: device %s in client control mode, CIRA %s",
+			id, s.act.uuid, result.cira);
 out:
 	explicit_bzero(&s.act, sizeof(s.act));
 	ws_close(ws, 1000, "", now_ms() + 2000);

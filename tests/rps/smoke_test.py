@@ -35,12 +35,16 @@ def md5(text):
 class FakeAmt:
     """WS-Man endpoint with the provisioning rules fwsim also follows."""
 
-    def __init__(self, always_401=False):
+    def __init__(self, always_401=False, fail_method=None):
         self.realm = "Digest:" + secrets.token_hex(16).upper()
         self.nonces = []
         self.admin_ha1 = None
         self.always_401 = always_401
+        self.fail_method = fail_method  # this method returns ReturnValue 1
         self.requests = []
+        self.calls = []  # "Class Operation" of each authorized call
+        self.puts = {}  # the last Put body of each class
+        self.last_invoke = {}
 
     def handle(self, raw):
         head, _, body = raw.partition(b"\r\n\r\n")
@@ -72,13 +76,53 @@ class FakeAmt:
             out = ("<a:Body><g:Setup_OUTPUT><g:ReturnValue>"
                    f"{0 if ok else 2}</g:ReturnValue></g:Setup_OUTPUT></a:Body>")
         else:
-            return b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+            out = self.configuration_call(xml)
+            if out is None:
+                return b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
         # Small chunks exercise the peer's chunked decoding.
         data = out.encode()
         chunks = b"".join(b"%X\r\n%s\r\n" % (len(data[i:i + 40]), data[i:i + 40])
                           for i in range(0, len(data), 40))
         return (b"HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\n"
                 b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
+
+    def configuration_call(self, xml):
+        """Answers the calls RPS makes after Setup with minimal replies."""
+        action = re.search(r"<a:Action>([^<]*)</a:Action>", xml).group(1)
+        uri = re.search(r"<w:ResourceURI>([^<]*)</w:ResourceURI>", xml).group(1)
+        cls = uri.rsplit("/", 1)[1]
+        operation = action.rsplit("/", 1)[1]
+        self.calls.append(f"{cls} {operation}")
+        if operation == "Enumerate":
+            return ("<a:Body><h:EnumerateResponse><h:EnumerationContext>ctx-"
+                    f"{len(self.calls)}</h:EnumerationContext></h:EnumerateResponse></a:Body>")
+        if operation == "Pull":
+            items = ""
+            if cls == "AMT_EthernetPortSettings":
+                items = ("<g:AMT_EthernetPortSettings><g:InstanceID>port 1</g:InstanceID>"
+                         "<g:PhysicalConnectionType>3</g:PhysicalConnectionType>"
+                         "</g:AMT_EthernetPortSettings>"
+                         "<g:AMT_EthernetPortSettings><g:InstanceID>port 0</g:InstanceID>"
+                         "<g:PhysicalConnectionType>0</g:PhysicalConnectionType>"
+                         "</g:AMT_EthernetPortSettings>")
+            return (f"<a:Body><h:PullResponse><h:Items>{items}</h:Items>"
+                    "<h:EndOfSequence/></h:PullResponse></a:Body>")
+        if operation == "Get":
+            return f"<a:Body><g:{cls}><g:Name>x</g:Name></g:{cls}></a:Body>"
+        if operation == "Put":
+            # Echo the new values, as AMT returns the updated instance.
+            self.puts[cls] = re.search(r"<Body>(.*)</Body>", xml).group(1)
+            return "<a:Body>" + self.puts[cls] + "</a:Body>"
+        if action == uri + "/" + operation:
+            self.last_invoke[operation] = xml
+            value = 1 if operation == self.fail_method else 0
+            extra = ""
+            if operation == "AddMpServer":
+                extra = ('<g:MpServer><c:SelectorSet><c:Selector Name="Name">mps 0'
+                         "</c:Selector></c:SelectorSet></g:MpServer>")
+            return (f"<a:Body><g:{operation}_OUTPUT>{extra}<g:ReturnValue>{value}"
+                    f"</g:ReturnValue></g:{operation}_OUTPUT></a:Body>")
+        return None
 
     @staticmethod
     def dechunk(body):
@@ -199,7 +243,7 @@ def envelope(method, payload=b""):
                        "payload": base64.b64encode(payload).decode()})
 
 
-def run_device(ws, amt, first, max_messages=20):
+def run_device(ws, amt, first, max_messages=100):
     """Relays the peer's wsman calls to @amt; returns (final message, methods)."""
     ws.send(first)
     methods = []
@@ -214,6 +258,8 @@ def run_device(ws, amt, first, max_messages=20):
             ws.send(envelope("response", reply))
         elif msg["method"] == "heartbeat_request":
             ws.send(envelope("heartbeat_response"))
+        elif msg["method"] == "bogus_method":
+            continue
         else:
             return msg, methods
     return None, methods
@@ -227,6 +273,7 @@ class Peer:
         self.proc = subprocess.Popen(
             [PEER, "--port", "0", "--cert", f"{certs}/server.pem",
              "--key", f"{certs}/server.key", "--profile", f"ccm:{PROFILE_PASSWORD}",
+             "--profile", f"cira:{PROFILE_PASSWORD}:cira",
              "--once", "--accept-timeout", "30", "--log", self.log,
              "--ready-file", ready, *extra])
         for _ in range(100):
@@ -290,6 +337,80 @@ def main():
     check("peer exits 0 after success", rc == 0, rc)
     log = peer.log_copy
     check("log has no password", PROFILE_PASSWORD not in log and LSA_PASSWORD not in log)
+    check("wired port set to DHCP",
+          "<h:InstanceID>port 0</h:InstanceID>" in amt.puts.get("AMT_EthernetPortSettings", "")
+          and "<h:DHCPEnabled>true</h:DHCPEnabled>" in amt.puts.get("AMT_EthernetPortSettings", ""),
+          amt.puts)
+    expected_order = ["AMT_EthernetPortSettings Enumerate", "AMT_EthernetPortSettings Put",
+                      "AMT_8021XProfile Get", "CIM_WiFiEndpointSettings Pull",
+                      "AMT_HTTPProxyAccessPoint Pull", "AMT_RemoteAccessPolicyRule Pull",
+                      "AMT_ManagementPresenceRemoteSAP Pull", "AMT_TLSSettingData Pull",
+                      "AMT_PublicKeyCertificate Pull", "AMT_EnvironmentDetectionSettingData Get",
+                      "AMT_RedirectionService RequestStateChange", "IPS_OptInService Put",
+                      "CIM_KVMRedirectionSAP RequestStateChange"]
+    positions = [amt.calls.index(c) if c in amt.calls else -1 for c in expected_order]
+    check("configuration calls in RPS order",
+          -1 not in positions and positions == sorted(positions), amt.calls)
+    check("no CIRA calls without a CIRA profile",
+          not any("AddMpServer" in c for c in amt.calls), amt.calls)
+    check("success reports the network",
+          status.get("Network", "").startswith("Wired network configured"), status)
+    check("success reports no CIRA", status.get("CIRAConnection") == "None", status)
+
+    # 1b. A profile with CIRA adds the root, the MPS, a rule and turns on
+    # user-initiated connections, in that order.
+    peer = Peer(certs)
+    ws = WsClient(peer.port, ca)
+    amt = FakeAmt()
+    final, _ = run_device(ws, amt, activation_message(profile="cira"))
+    check("CIRA activation ends with success", final and final["method"] == "success", final)
+    status = json.loads(final["message"]) if final else {}
+    check("success reports CIRA configured", status.get("CIRAConnection") == "Configured", status)
+    cira_calls = [c for c in amt.calls if c.split()[1] in
+                  ("AddTrustedRootCertificate", "AddMpServer", "AddRemoteAccessPolicyRule")
+                  or c == "AMT_UserInitiatedConnectionService RequestStateChange"]
+    check("CIRA calls in RPS order", cira_calls == [
+        "AMT_PublicKeyManagementService AddTrustedRootCertificate",
+        "AMT_RemoteAccessService AddMpServer",
+        "AMT_RemoteAccessService AddRemoteAccessPolicyRule",
+        "AMT_UserInitiatedConnectionService RequestStateChange"], amt.calls)
+    check("policy rule names the new MPS",
+          '<Selector Name="Name">mps 0</Selector>' in amt.last_invoke.get("AddRemoteAccessPolicyRule", ""))
+    check("peer exits 0 after CIRA success", peer.finish() == 0)
+
+    # 1c. A method that returns non-zero fails the session with its name.
+    peer = Peer(certs)
+    ws = WsClient(peer.port, ca)
+    final, _ = run_device(ws, FakeAmt(fail_method="AddMpServer"),
+                          activation_message(profile="cira"))
+    check("failed AddMpServer ends in error",
+          final and final["method"] == "error" and "AddMpServer" in final["message"]
+          and "ReturnValue 1" in final["message"], final)
+    check("peer exits 1 after a failed method", peer.finish() == 1)
+
+    # 1d. Misbehaving server: an unknown method is skipped by this device
+    # and the session still succeeds; a non-JSON frame ends the session.
+    peer = Peer(certs, "--misbehave", "unknown-method")
+    ws = WsClient(peer.port, ca)
+    final, methods = run_device(ws, FakeAmt(), activation_message())
+    check("unknown method sent first", methods[:1] == ["bogus_method"], methods)
+    check("session goes on after the unknown method",
+          final and final["method"] == "success", final)
+    peer.finish()
+    peer = Peer(certs, "--misbehave", "non-json")
+    ws = WsClient(peer.port, ca)
+    ws.send(activation_message())
+    check("non-JSON frame sent", ws.recv() == "this is not {JSON")
+    ws.sock.close()
+    check("peer exits 1 after the non-JSON frame", peer.finish() == 1)
+    peer = Peer(certs, "--misbehave", "bad-base64")
+    ws = WsClient(peer.port, ca)
+    ws.send(activation_message())
+    text = ws.recv()
+    check("wsman payload is not base64",
+          text is not None and json.loads(text)["payload"] == "%%not*base64%%", text)
+    ws.sock.close()
+    check("peer exits 1 after the bad payload", peer.finish() == 1)
 
     # 2. Unknown profile.
     peer = Peer(certs)

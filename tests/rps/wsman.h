@@ -3,6 +3,7 @@
 #ifndef RPS_WSMAN_H
 #define RPS_WSMAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct digest_challenge {
@@ -43,7 +44,16 @@ int http_response_parse(const char *raw, size_t len, struct http_response *r,
 			char *err, size_t err_size);
 void http_response_free(struct http_response *r);
 
-/* SOAP bodies; @message_id is the WS-Addressing MessageID. */
+/*
+ * Builds a SOAP envelope; @message_id is the WS-Addressing MessageID.
+ * The selector is left out when @selector_name is NULL. @body is the
+ * SOAP Body's content. Returns a string to free(), or NULL.
+ */
+char *wsman_request(unsigned int message_id, const char *action,
+		    const char *resource_uri, const char *selector_name,
+		    const char *selector_value, const char *body);
+
+/* SOAP bodies of the activation calls. */
 char *wsman_general_settings_get(unsigned int message_id);
 char *wsman_host_setup(unsigned int message_id, const char *admin_digest);
 
@@ -53,5 +63,16 @@ char *wsman_host_setup(unsigned int message_id, const char *admin_digest);
  */
 int xml_element_text(const char *xml, const char *local_name, char *out,
 		     size_t out_size);
+
+/*
+ * Like xml_element_text(), but also accepts an empty element <x/> and
+ * returns the position after the copied text, from where the next
+ * search can start. Returns NULL when there is no further element.
+ */
+const char *xml_element_next(const char *xml, const char *local_name,
+			     char *out, size_t out_size);
+
+/* Returns true when @xml has a start tag named @local_name. */
+bool xml_has_element(const char *xml, const char *local_name);
 
 #endif /* RPS_WSMAN_H */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * SOAP envelopes for the two WS-Man calls of a CCM activation, in the
- * shape go-wsman-messages and RPS send them: SOAP 1.2, WS-Addressing
- * 2004/08, WS-Management 1.0 resource URIs, OperationTimeout PT60S.
+ * SOAP envelopes of the WS-Man calls RPS makes, in the shape
+ * go-wsman-messages and RPS send them: SOAP 1.2, WS-Addressing 2004/08,
+ * WS-Management 1.0 resource URIs, OperationTimeout PT60S.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,9 @@
 #define NS_IPS "http://intel.com/wbem/wscim/1/ips-schema/1/"
 #define ACTION_GET "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
 
-static char *soap_envelope(const char *action, const char *resource_uri,
-			   unsigned int message_id, const char *body)
+char *wsman_request(unsigned int message_id, const char *action,
+		    const char *resource_uri, const char *selector_name,
+		    const char *selector_value, const char *body)
 {
 	static const char format[] =
 		"<?xml version=\"1.0\" encoding=\"utf-8\"?>"
@@ -33,22 +35,31 @@ static char *soap_envelope(const char *action, const char *resource_uri,
 		"http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
 		"</a:Address></a:ReplyTo>"
 		"<w:OperationTimeout>PT60S</w:OperationTimeout>"
+		"%s%s%s%s%s"
 		"</Header>"
 		"<Body>%s</Body>"
 		"</Envelope>";
+	bool selector = selector_name && selector_value;
 	size_t size = sizeof(format) + strlen(action) + strlen(resource_uri) +
-		      strlen(body) + 16;
+		      strlen(body) + 128 +
+		      (selector ? strlen(selector_name) + strlen(selector_value) : 0);
 	char *xml = malloc(size);
 
 	if (xml)
-		snprintf(xml, size, format, action, resource_uri, message_id, body);
+		snprintf(xml, size, format, action, resource_uri, message_id,
+			 selector ? "<w:SelectorSet><w:Selector Name=\"" : "",
+			 selector ? selector_name : "",
+			 selector ? "\">" : "",
+			 selector ? selector_value : "",
+			 selector ? "</w:Selector></w:SelectorSet>" : "",
+			 body);
 	return xml;
 }
 
 char *wsman_general_settings_get(unsigned int message_id)
 {
-	return soap_envelope(ACTION_GET, NS_AMT "AMT_GeneralSettings",
-			     message_id, "");
+	return wsman_request(message_id, ACTION_GET, NS_AMT "AMT_GeneralSettings",
+			     NULL, NULL, "");
 }
 
 char *wsman_host_setup(unsigned int message_id, const char *admin_digest)
@@ -61,8 +72,8 @@ char *wsman_host_setup(unsigned int message_id, const char *admin_digest)
 		 "<h:NetAdminPassEncryptionType>2</h:NetAdminPassEncryptionType>"
 		 "<h:NetworkAdminPassword>%s</h:NetworkAdminPassword>"
 		 "</h:Setup_INPUT>", admin_digest);
-	return soap_envelope(NS_IPS "IPS_HostBasedSetupService/Setup",
-			     NS_IPS "IPS_HostBasedSetupService", message_id, body);
+	return wsman_request(message_id, NS_IPS "IPS_HostBasedSetupService/Setup",
+			     NS_IPS "IPS_HostBasedSetupService", NULL, NULL, body);
 }
 
 /* True when the start tag at @tag (just after '<') has @local_name. */
@@ -107,4 +118,51 @@ int xml_element_text(const char *xml, const char *local_name, char *out,
 		return 0;
 	}
 	return -1;
+}
+
+const char *xml_element_next(const char *xml, const char *local_name,
+			     char *out, size_t out_size)
+{
+	const char *p = xml;
+
+	while ((p = strchr(p, '<'))) {
+		const char *text;
+		const char *end;
+		size_t len;
+
+		p++;
+		if (*p == '/' || *p == '?' || *p == '!' || !tag_matches(p, local_name))
+			continue;
+		text = strchr(p, '>');
+		if (!text)
+			return NULL;
+		if (text[-1] == '/') {
+			if (out_size)
+				out[0] = '\0';
+			return text + 1;
+		}
+		text++;
+		end = strchr(text, '<');
+		if (!end)
+			return NULL;
+		len = (size_t)(end - text);
+		if (len >= out_size)
+			return NULL;
+		memcpy(out, text, len);
+		out[len] = '\0';
+		return end;
+	}
+	return NULL;
+}
+
+bool xml_has_element(const char *xml, const char *local_name)
+{
+	const char *p = xml;
+
+	while ((p = strchr(p, '<'))) {
+		p++;
+		if (*p != '/' && *p != '?' && *p != '!' && tag_matches(p, local_name))
+			return true;
+	}
+	return false;
 }
