@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The firmware model's WS-Man endpoint (AMT port 16992): digest auth,
- * AMT_GeneralSettings Get and IPS_HostBasedSetupService Setup.
+ * AMT_GeneralSettings Get, IPS_HostBasedSetupService Setup, and the
+ * configuration classes RPS uses after Setup.
  */
 #ifndef FWSIM_WSMAN_H
 #define FWSIM_WSMAN_H

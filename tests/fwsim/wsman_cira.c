@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * CIRA classes of the firmware model's WS-Man endpoint: management
- * presence servers (MPS), the remote access policy rules that say when
+ * presence servers (MPS), the remote access policy rules that decide when
  * AMT connects to them, and the user-initiated connection switch. A
  * freshly activated AMT has no MPS, no rule, and user-initiated
  * connections off.

@@ -17,7 +17,7 @@
 
 #define WSMAN_MAX_CLASSES	32
 #define WSMAN_MAX_CONTEXTS	8
-/* Longest property value a Put may set; AMT's own limits are smaller. */
+/* Maximum length of a property value a Put may set; AMT's own limits are smaller. */
 #define WSMAN_VALUE_MAX		4096
 
 #define ACTION_GET		NS_TRANSFER "/Get"

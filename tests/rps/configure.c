@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Configuration of an activated device, in the order RPS runs it for
- * client control mode: wired network (DHCP), 802.1x, WiFi, HTTP
- * proxies, remote access policy rules and MPS, TLS and certificates,
- * environment detection, redirection, user consent and KVM, and then
- * CIRA when the profile has it. Every call runs as "admin" with the
+ * client control mode. The steps are wired network (DHCP), 802.1x, WiFi,
+ * HTTP proxies, remote access policy rules and MPS, TLS and certificates,
+ * environment detection, redirection, user consent and KVM. CIRA follows
+ * when the profile has it. Every call runs as "admin" with the
  * profile password. Each reply must be HTTP 200 with the element the
  * call returns (ReturnValue 0 for methods), or the session fails with a
  * message that names the call.
@@ -130,7 +130,7 @@ static int enumerate_pull(struct session *s, const char *name, const char *uri,
 			  "Items", items);
 }
 
-/* Enumerates and pulls @uri only to check that AMT answers. */
+/* Enumerates and pulls @uri only to check that AMT replies. */
 static int enumerate_only(struct session *s, const char *name, const char *uri)
 {
 	struct http_response items;
@@ -161,8 +161,8 @@ static int put_instance(struct session *s, const char *name, const char *uri,
 
 /*
  * Invokes method @method of @uri with the @params elements (prefix h:)
- * and requires ReturnValue 0. On success @resp holds the reply if it is
- * not NULL.
+ * and requires ReturnValue 0. On success @resp, when not NULL, contains
+ * the reply.
  */
 static int invoke(struct session *s, const char *name, const char *uri,
 		  const char *method, const char *params,

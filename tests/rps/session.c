@@ -325,7 +325,7 @@ static void send_error(struct session *s)
 }
 
 /*
- * Sends the bad message --misbehave asks for. Returns 0 when the session
+ * Sends the bad message that --misbehave selects. Returns 0 when the session
  * goes on, or -1 when the message ends it: the client must then close
  * the connection, and the session counts as failed.
  */

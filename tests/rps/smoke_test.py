@@ -87,7 +87,7 @@ class FakeAmt:
                 b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
 
     def configuration_call(self, xml):
-        """Answers the calls RPS makes after Setup with minimal replies."""
+        """Replies to the calls RPS makes after Setup with minimal bodies."""
         action = re.search(r"<a:Action>([^<]*)</a:Action>", xml).group(1)
         uri = re.search(r"<w:ResourceURI>([^<]*)</w:ResourceURI>", xml).group(1)
         cls = uri.rsplit("/", 1)[1]
