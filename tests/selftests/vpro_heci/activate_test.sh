@@ -80,11 +80,11 @@ start_peer() {
 	return 0
 }
 
-# Waits up to 70 s (the peer's 60 s session bound plus margin) for
+# Waits up to 130 s (the peer's 120 s session bound plus margin) for
 # rps-peer to exit and sets peer_status, which is 124 when it was killed.
 wait_peer() {
 	i=0
-	while kill -0 "$peer_pid" 2>/dev/null && [ $i -lt 700 ]; do
+	while kill -0 "$peer_pid" 2>/dev/null && [ $i -lt 1300 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -99,10 +99,10 @@ wait_peer() {
 	peer_pid=
 }
 
-# Runs vproctl activate with the arguments given for at most 90 s. Sets
+# Runs vproctl activate with the arguments given for at most 150 s. Sets
 # vp_status and leaves the output in $work/vproctl.out.
 run_activate() {
-	timeout 90 vproctl activate -u "wss://127.0.0.1:$peer_port/activate" \
+	timeout 150 vproctl activate -u "wss://127.0.0.1:$peer_port/activate" \
 		"$@" >"$work/vproctl.out" 2>&1
 	vp_status=$?
 }
