@@ -52,7 +52,9 @@ vproctl=$repo/user/vproctl
 while [ $# -gt 0 ]; do
 	case $1 in
 	--root | --kernel | --kdir | --ko | --builder | --vproctl)
-		[ $# -ge 2 ] && [ -n "$2" ] || die "option $1 needs a value"
+		if [ $# -lt 2 ] || [ -z "$2" ]; then
+			die "option $1 needs a value"
+		fi
 		case $1 in
 		--root) root=$2 ;;
 		--kernel) krel=$2 ;;
@@ -108,8 +110,9 @@ build_with_dkms() {
 	command -v dkms >/dev/null || die "dkms not found: apt-get install dkms, or use --builder kbuild"
 	package=$(conf_value PACKAGE_NAME)
 	version=$(conf_value PACKAGE_VERSION)
-	[ -n "$package" ] && [ -n "$version" ] ||
+	if [ -z "$package" ] || [ -z "$version" ]; then
 		die "PACKAGE_NAME or PACKAGE_VERSION not found in $repo/dkms.conf"
+	fi
 	mkdir -p "$tree"
 	copy_module_source "$src/$package-$version"
 	log "dkms build $package/$version for $krel against $kdir"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2154 # imgdir, out are set by build-rootfs.sh
 #
 # The boot initramfs of the image. Debian's kernel builds virtio_blk and
 # ext4 as modules, so a small busybox initramfs loads them (with their
@@ -7,7 +8,7 @@
 
 # Writes the initramfs for image root $1 to file $2.
 make_boot_initramfs() {
-	local root=$1 cpio=$2 dir=$out/boot-initramfs module ko applet
+	local root=$1 cpio=$2 dir=$out/boot-initramfs module ko name applet
 	rm -rf "$dir"
 	mkdir -p "$dir"/{bin,dev,proc,sys,newroot,modules}
 	cp /bin/busybox "$dir/bin/busybox"

@@ -122,6 +122,7 @@ depmod -b "$root" "$KREL"
 }
 cat "$out/install-image.log" >&2
 
+# shellcheck source=tests/image/test-me.sh
 . "$imgdir/test-me.sh"
 add_test_me "$root"
 
@@ -130,6 +131,7 @@ rm -f "$out/rootfs.ext4"
 mke2fs -q -t ext4 -L vpro-root -d "$root" "$out/rootfs.ext4" 1G ||
 	die "mke2fs -d $root failed"
 
+# shellcheck source=tests/image/boot-initramfs.sh
 . "$imgdir/boot-initramfs.sh"
 make_boot_initramfs "$root" "$out/boot.cpio.gz"
 log "done: $out/rootfs.ext4, $out/boot.cpio.gz"

@@ -10,8 +10,11 @@
 # usage: tests/image/run.sh   (as root, on Debian 12)
 #
 # Environment (optional):
-#   VPRO_IMAGE_TIMEOUT  seconds before QEMU is killed, default 300
+#   VPRO_IMAGE_TIMEOUT  seconds before QEMU is killed, default 480
 #   VPRO_IMAGE_CACHE    debootstrap cache directory, default /var/cache/vpro_heci
+#   VPRO_IMAGE_NO_BUILD 1: boot the existing build/image/rootfs.ext4 and
+#                       boot.cpio.gz without rebuilding them (for
+#                       debugging an image changed by hand)
 #
 # Outputs in build/image/: build.log, guest.log (serial console),
 # results.log (second serial port: the TAP and the kernel log).
@@ -19,7 +22,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=$repo/build/image
-vm_timeout=${VPRO_IMAGE_TIMEOUT:-300}
+vm_timeout=${VPRO_IMAGE_TIMEOUT:-480}
 
 log() { echo "image/run.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -36,11 +39,17 @@ exec 9>"$out/.lock"
 flock -w 900 9 || die "build/image is locked by another run for 900 s"
 
 start=$(date +%s)
-if ! "$repo/tests/image/build-rootfs.sh" "$out" >"$out/build.log" 2>&1; then
+if [ "${VPRO_IMAGE_NO_BUILD:-}" = 1 ]; then
+	for file in rootfs.ext4 boot.cpio.gz; do
+		[ -f "$out/$file" ] || die "VPRO_IMAGE_NO_BUILD=1 but build/image/$file not found: run without it first"
+	done
+	log "VPRO_IMAGE_NO_BUILD=1: booting the existing image"
+elif ! "$repo/tests/image/build-rootfs.sh" "$out" >"$out/build.log" 2>&1; then
 	tail -n 40 "$out/build.log" >&2
 	die "building the image failed (log: build/image/build.log)"
+else
+	log "image built in $(($(date +%s) - start)) s"
 fi
-log "image built in $(($(date +%s) - start)) s"
 
 # shellcheck source=/dev/null
 . "$repo/build/kernels/$kver/kernel.env"

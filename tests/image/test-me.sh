@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2154 # repo, imgdir, out are set by build-rootfs.sh
 #
 # Test-only additions to the image: the software ME (mesim.ko), the
 # firmware model (fwsim), the units that start them and run the check,

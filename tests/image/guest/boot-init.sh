@@ -4,7 +4,7 @@
 # /init of the image's boot initramfs (busybox sh). Loads the modules
 # listed in /modules/order (virtio_blk, ext4 and their dependencies),
 # mounts /dev/vda read-write and hands over to systemd. Powers off with
-# a message when the root cannot be mounted, so the host sees the error
+# a message when the root cannot be mounted, so the host reads the error in the console log
 # instead of a kernel panic or a hang.
 
 mount -t proc proc /proc

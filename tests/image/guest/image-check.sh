@@ -59,16 +59,32 @@ mei_driver_for() {
 	done
 }
 
+# shellcheck disable=SC2317 # called through wait_for
+# Succeeds when the MEI bus device whose modalias has $1 is bound to vpro_heci.
+mei_bound_to_vpro_heci() {
+	[ "$(mei_driver_for "$1")" = vpro_heci ]
+}
+
 say "TAP version 13"
 say "# kernel $(uname -r)"
 
 [ -d /sys/module/mesim ]
 result $? "software ME (mesim) is loaded"
 wait_for 30 test -e /run/fwsim.ready
-result $? "fwsim is ready"
+ready=$?
+result $ready "fwsim is ready"
+if [ $ready -ne 0 ]; then
+	systemctl status --no-pager -n 0 vpro-fwsim.service 2>&1 | diag
+	journalctl -b --no-pager -o cat -u vpro-fwsim.service 2>&1 | tail -n 30 | diag
+fi
 
 wait_for 60 test -d /sys/module/vpro_heci
-result $? "/sys/module/vpro_heci exists without insmod"
+loaded=$?
+result $loaded "/sys/module/vpro_heci exists without insmod"
+# Seconds to wait for the module's devices, none when it is not loaded,
+# so a failed autoload ends the check well inside TimeoutStartSec.
+settle=30
+[ $loaded -eq 0 ] || settle=0
 
 lsmod | grep -q '^vpro_heci '
 result $? "lsmod lists vpro_heci"
@@ -87,14 +103,14 @@ result $? "no modules-load.d or modprobe.d entry names vpro_heci"
 for pair in "AMTHI:$amthi_uuid" "LME:$lme_uuid"; do
 	name=${pair%%:*}
 	uuid=${pair#*:}
-	wait_for 10 test -n "$(mei_driver_for "$uuid")"
+	wait_for "$settle" mei_bound_to_vpro_heci "$uuid"
 	driver=$(mei_driver_for "$uuid")
 	[ "$driver" = vpro_heci ]
 	result $? "MEI $name client ($uuid) is bound to vpro_heci (driver '${driver:-none}')"
 done
 grep -H . /sys/bus/mei/devices/*/modalias 2>&1 | diag
 
-wait_for 30 test -r /sys/class/vpro/vpro0/capability
+wait_for "$settle" test -r /sys/class/vpro/vpro0/capability
 capability=$(cat /sys/class/vpro/vpro0/capability 2>&1)
 [ "$capability" = amt ]
 result $? "/sys/class/vpro/vpro0/capability reads amt (read '$capability')"
@@ -105,7 +121,7 @@ rc=$?
 result $? "vproctl info exits 0 (exit status $rc)"
 echo "$output" | diag
 
-wait_for 10 test -c /dev/vpro_apf0
+wait_for "$settle" test -c /dev/vpro_apf0
 mode=$(stat -c '%a %U %G' /dev/vpro_apf0 2>&1)
 [ -c /dev/vpro_apf0 ] && [ "$mode" = "600 root root" ]
 result $? "/dev/vpro_apf0 is a char device, mode 600 root root (found '$mode')"
