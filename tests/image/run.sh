@@ -36,7 +36,7 @@ kver=6.12
 
 mkdir -p "$out"
 exec 9>"$out/.lock"
-flock -w 900 9 || die "build/image is locked by another run for 900 s"
+flock -w 900 9 || die "build/image is still locked by another run.sh after 900 s: wait for it to finish"
 
 start=$(date +%s)
 if [ "${VPRO_IMAGE_NO_BUILD:-}" = 1 ]; then
