@@ -19,8 +19,10 @@
 #                    of building; its vermagic must name KREL
 #   --builder NAME   dkms (default): dkms add and build, with private
 #                    source and DKMS trees under a temporary directory, so
-#                    the host's /usr/src and /var/lib/dkms entries are not
-#                    touched; kbuild: make -C HEADERS M=... directly
+#                    no entry is added to the host's /usr/src or
+#                    /var/lib/dkms. dkms 3.0.10 still signs the module with
+#                    /var/lib/dkms/mok.key, and creates that key when it is
+#                    missing. kbuild: make -C HEADERS M=... directly
 #   --vproctl FILE   vproctl binary, default user/vproctl (built with make
 #                    when missing)
 #
