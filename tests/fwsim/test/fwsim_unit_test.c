@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
 #include "digest.h"
 #include "fake_hbm.h"
+#include "fault.h"
 #include "http.h"
 #include "wsman.h"
 #include "wsman_internal.h"
@@ -1723,6 +1725,188 @@ static void test_wsman_cira_methods(void)
 		CHECK(strstr(r.body, "<h:Items></h:Items>") != NULL);
 }
 
+/* --------------------------------- faults ---------------------------------- */
+
+/* Applies @text with errors going to a scratch stream. */
+static int fault_apply(const char *text)
+{
+	FILE *err = tmpfile();
+	int ret;
+
+	if (!err)
+		return -2;
+	ret = fw_fault_apply(text, err);
+	fclose(err);
+	return ret;
+}
+
+static void test_fault_parsing(void)
+{
+	fw_fault_clear();
+	CHECK(fault_apply("delay=250") == 0);
+	CHECK(fw_faults.reply_delay_ms == 250);
+	CHECK(fault_apply("window=0") == 0);
+	CHECK(fw_faults.window_set && fw_faults.window == 0);
+	CHECK(fault_apply("open-failure=4") == 0);
+	CHECK(fw_faults.open_failure == 4);
+	CHECK(fault_apply("tls-only") == 0);
+	CHECK(fw_faults.tls_only);
+	CHECK(fault_apply("reset=3") == 0);
+	CHECK(fw_faults.action == FW_ACTION_RESET);
+	CHECK(fw_faults.action_at == 3);
+
+	CHECK(fault_apply("bogus") == -1);
+	CHECK(fault_apply("delay") == -1);
+	CHECK(fault_apply("delay=-1") == -1);
+	CHECK(fault_apply("delay=600001") == -1);
+	CHECK(fault_apply("window=4294967296") == -1);
+	CHECK(fault_apply("open-failure=0") == -1);
+	CHECK(fault_apply("tls-only=1") == -1);
+	CHECK(fault_apply("=1") == -1);
+	/* No LME link exists, so an action cannot run at once. */
+	CHECK(fault_apply("keepalive") == -1);
+	fw_fault_clear();
+	CHECK(fw_faults.action == FW_ACTION_NONE && !fw_faults.tls_only);
+}
+
+static void test_fault_open_failure_and_window(void)
+{
+	uint8_t data[101] = { 0 };
+	const uint8_t *p;
+	uint32_t id;
+
+	fw_fault_clear();
+	lme_start();
+	CHECK(lme_handshake());
+	CHECK(fault_apply("open-failure=1") == 0);
+	fake_clear_sent();
+	host_open("forwarded-tcpip", 5, 4096, 16992);
+	CHECK(fake_sent_count == 1);
+	p = fake_sent[0].data;
+	CHECK(p[0] == 92);
+	CHECK(be32(p + 1) == 5);
+	CHECK(be32(p + 5) == 1);
+
+	fw_fault_clear();
+	CHECK(fault_apply("window=100") == 0);
+	fake_clear_sent();
+	host_open("forwarded-tcpip", 6, 4096, 16992);
+	CHECK(fake_sent_count == 1);
+	p = fake_sent[0].data;
+	CHECK(p[0] == 91);
+	CHECK(be32(p + 9) == 100);
+	CHECK(fw_counters.open_channels == 1);
+	id = be32(p + 5);
+
+	/* One byte beyond the window ends the link. */
+	fake_clear_sent();
+	host_data(id, data, sizeof(data));
+	CHECK(fw_counters.window_violations == 1);
+	CHECK(sent_is_disconnect(0, 2));
+	CHECK(fw_counters.open_channels == 0);
+	lme_stop();
+	fw_fault_clear();
+}
+
+static void test_fault_delay_timer(void)
+{
+	struct timespec pause = { 0, 60 * 1000 * 1000 };
+
+	fw_fault_clear();
+	lme_start();
+	CHECK(lme_handshake());
+	CHECK(fault_apply("delay=50") == 0);
+	fake_clear_sent();
+	host_open("forwarded-tcpip", 7, 4096, 16992);
+	CHECK(fake_sent_count == 0);
+	CHECK(lme_timer_ms() > 0);
+	CHECK(lme_timer_ms() <= 50);
+	nanosleep(&pause, NULL);
+	CHECK(lme_timer_ms() == 0);
+	lme_run_timers();
+	CHECK(fake_sent_count == 1);
+	CHECK(fake_sent_count == 1 && fake_sent[0].data[0] == 91);
+	CHECK(lme_timer_ms() == -1);
+	lme_stop();
+	fw_fault_clear();
+}
+
+static void test_fault_keepalive_cookie(void)
+{
+	uint32_t cookie;
+
+	fw_fault_clear();
+	lme_start();
+	CHECK(lme_handshake());
+	fake_clear_sent();
+	CHECK(lme_run_action(FW_ACTION_KEEPALIVE) == 0);
+	CHECK(fake_sent_count == 1);
+	CHECK(fake_sent[0].len == 5 && fake_sent[0].data[0] == 208);
+	cookie = be32(fake_sent[0].data + 1);
+	host_send_u32(209, cookie);
+	CHECK(fw_counters.keepalive_ok == 1);
+
+	CHECK(lme_run_action(FW_ACTION_KEEPALIVE) == 0);
+	host_send_u32(209, cookie);
+	CHECK(fw_counters.keepalive_bad == 1);
+	CHECK(!lme_conn.disconnected);
+	lme_stop();
+	fw_fault_clear();
+}
+
+static void test_fault_direct_open_reply(void)
+{
+	fw_fault_clear();
+	lme_start();
+	CHECK(lme_handshake());
+	fake_clear_sent();
+	CHECK(lme_run_action(FW_ACTION_DIRECT_OPEN) == 0);
+	CHECK(fake_sent_count == 1 && fake_sent[0].data[0] == 90);
+	host_send_u32_pair(92, 0x100, 1);
+	CHECK(fw_counters.direct_open_rejected == 1);
+	CHECK(fw_counters.direct_open_reason == 1);
+	CHECK(!lme_conn.disconnected);
+	lme_stop();
+	fw_fault_clear();
+}
+
+static void test_fault_action_at_message(void)
+{
+	fw_fault_clear();
+	lme_start();
+	CHECK(lme_handshake());
+	CHECK(fault_apply("reset=2") == 0);
+	host_send_u32(208, 1);
+	CHECK(!fw_fault_take_reset());
+	host_send_u32(208, 2);
+	CHECK(fw_fault_take_reset());
+	CHECK(!fw_fault_take_reset());
+	CHECK(fw_faults.action == FW_ACTION_NONE);
+	lme_stop();
+	fw_fault_clear();
+}
+
+static void test_fault_tls_only_ports(void)
+{
+	struct apf_out m = { .len = 0 };
+	unsigned int i;
+
+	fw_fault_clear();
+	CHECK(fault_apply("tls-only") == 0);
+	lme_start();
+	host_send_version(1, 0);
+	fake_clear_sent();
+	out_u8(&m, 6);
+	out_str(&m, "pfwd@amt.intel.com");
+	host_send(&m);
+	CHECK(fake_sent_count == 2);
+	for (i = 0; i < fake_sent_count && i < 2; i++)
+		CHECK(be32(fake_sent[i].data + fake_sent[i].len - 4) ==
+		      (i == 0 ? 16993u : 664u));
+	lme_stop();
+	fw_fault_clear();
+}
+
 int main(void)
 {
 	fake_conn_init(&amthi_conn, &fw_amthi_client);
@@ -1751,6 +1935,13 @@ int main(void)
 	run_test("apf keepalive", test_apf_keepalive);
 	run_test("apf data over window", test_apf_data_over_window);
 	run_test("apf window adjust on consume", test_apf_window_adjust_on_consume);
+	run_test("fault parsing", test_fault_parsing);
+	run_test("fault open failure and window", test_fault_open_failure_and_window);
+	run_test("fault delay timer", test_fault_delay_timer);
+	run_test("fault keepalive cookie", test_fault_keepalive_cookie);
+	run_test("fault direct open reply", test_fault_direct_open_reply);
+	run_test("fault action at message", test_fault_action_at_message);
+	run_test("fault tls only ports", test_fault_tls_only_ports);
 	run_test("wsman full ccm flow", test_wsman_full_flow);
 	run_test("wsman faults", test_wsman_faults);
 	run_test("wsman keep alive pipelined", test_wsman_keep_alive_pipelined);
