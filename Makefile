@@ -70,6 +70,7 @@ help:
 	@echo "  check-fuzz      run the codec fuzz targets over their seeds and regressions"
 	@echo "  fuzz            fuzz each codec target for FUZZ_SECONDS (default 60)"
 	@echo "  dkms-check      dkms add/build/install/remove against 6.1 and 6.12 headers (root)"
+	@echo "  check-image     boot a Debian 12 image and check that udev loads vpro_heci (root)"
 	@echo "  check-packages  build, install and purge the .debs, build the RPMs (root)"
 	@echo "  clean           remove build outputs (keeps build/kernels)"
 
@@ -150,12 +151,17 @@ check-fuzz:
 fuzz:
 	$(MAKE) -C $(REPO)/tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 
-.PHONY: dkms-check check-packages
+.PHONY: dkms-check check-packages check-image
 dkms-check:
 	$(REPO)/scripts/dkms-check.sh
 
 check-packages:
 	$(REPO)/scripts/package-check.sh
+
+# Boots a debootstrapped Debian 12 image with the module installed by
+# scripts/install-image.sh and checks that udev loads it (root).
+check-image: deps-present
+	$(REPO)/tests/image/run.sh
 
 # Not `make -C $(KDIR) M=$(REPO) clean`: that deletes every *.ko and *.o
 # under M, which includes the unpacked test kernels in build/kernels.

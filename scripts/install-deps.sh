@@ -28,6 +28,8 @@ packages=(
 	perl
 	# DKMS and package checks: scripts/dkms-check.sh, scripts/package-check.sh
 	dkms debhelper dh-dkms dpkg-dev fakeroot rpm
+	# tests/image: a debootstrapped Debian 12 root filesystem
+	debootstrap e2fsprogs
 )
 
 # True when every package is installed and both kernels are unpacked.
