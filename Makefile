@@ -63,7 +63,9 @@ help:
 	@echo "  check-unit      host unit tests (tests/unit)"
 	@echo "  check-vm        guest tests in a QEMU VM (KVER=6.1|6.12)"
 	@echo "  check           check-unit, then check-vm for 6.1 and 6.12"
-	@echo "  run             demonstration in a VM (SKU=amt|ism|none KVER=6.1|6.12)"
+	@echo "  run             demonstration in a VM (SKU=amt|ism|none KVER=6.1|6.12;"
+	@echo "                  RPS_URL=wss://127.0.0.1:PORT/activate PROFILE=NAME [RPS_CA=FILE]"
+	@echo "                  activates against that RPS on the host)"
 	@echo "  bench           APF latency and throughput table from one VM (BENCH_KVER=6.1|6.12)"
 	@echo "  checkpatch      checkpatch.pl --strict on kernel/ and tests/mesim/"
 	@echo "  sparse          module build with sparse (C=2) against KDIR"
@@ -115,6 +117,13 @@ check-vm: deps-present
 check: deps-present
 	$(REPO)/tests/vm/check-all.sh
 
+# With RPS_URL=ws[s]://127.0.0.1:PORT/PATH and PROFILE=NAME (optional
+# RPS_CA=FILE, AMT_PASSWORD=...), the demonstration activates against
+# that RPS on the host instead of the in-guest rps-peer.
+run: export VPRO_RPS_URL = $(RPS_URL)
+run: export VPRO_RPS_PROFILE = $(PROFILE)
+run: export VPRO_RPS_CA = $(RPS_CA)
+run: export VPRO_AMT_PASSWORD = $(AMT_PASSWORD)
 run: deps-present
 	$(REPO)/tests/vm/run.sh $(KVER) run $(SKU)
 

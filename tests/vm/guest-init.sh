@@ -272,6 +272,7 @@ show_capability() {
 # Starts the RPS test peer on port 8443 with one CCM profile and waits up
 # to 10 s for it to listen. Sets rps_pid.
 start_rps_peer() {
+	rps_pid=
 	rm -f /run/rps.ready
 	rps-peer --port 8443 --cert /etc/vpro-vm/certs/server.pem \
 		--key /etc/vpro-vm/certs/server.key \
@@ -287,6 +288,57 @@ start_rps_peer() {
 	[ -e /run/rps.ready ]
 }
 
+# Loads the virtio-serial modules run.sh packed (none when the kernel has
+# them built in) and starts portfwd, which forwards 127.0.0.1:VM_RPS_PORT
+# to the host's RPS. Waits up to 10 s for it to listen. Sets fwd_pid.
+start_portfwd() {
+	fwd_pid=
+	if [ -f /lib/modules/virtio/order ]; then
+		while read -r module; do
+			[ -d "/sys/module/$module" ] && continue
+			if ! insmod "/lib/modules/virtio/$module.ko" >>/tmp/portfwd.log 2>&1; then
+				echo "insmod $module.ko failed" >>/tmp/portfwd.log
+				return 1
+			fi
+		done </lib/modules/virtio/order
+	fi
+	# The port appears once virtio_console has probed the PCI device.
+	i=0
+	while ! grep -qsx vpro.rps /sys/class/virtio-ports/*/name && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rm -f /run/portfwd.ready
+	portfwd guest vpro.rps "$VM_RPS_PORT" /run/portfwd.ready </dev/null >>/tmp/portfwd.log 2>&1 &
+	fwd_pid=$!
+	i=0
+	while [ ! -e /run/portfwd.ready ] && [ $i -lt 100 ]; do
+		kill -0 "$fwd_pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e /run/portfwd.ready ]
+}
+
+# Activates against the host's RPS at VM_RPS_URL through portfwd. The
+# guest port equals the host port, so the URL (and the certificate's
+# host name) stays as given.
+activate_host_rps() {
+	set -- -u "$VM_RPS_URL" --profile "$VM_RPS_PROFILE" -d vpro.test
+	[ -f /etc/vpro-vm/rps-ca.pem ] && set -- "$@" --ca /etc/vpro-vm/rps-ca.pem
+	[ -f /etc/vpro-vm/amt-password ] && set -- "$@" --password-file /etc/vpro-vm/amt-password
+	if start_portfwd; then
+		step vproctl activate "$@"
+		step vproctl info
+		show_capability
+	else
+		say "portfwd did not start"
+		run_status=1
+	fi
+	[ -n "$fwd_pid" ] && kill -TERM "$fwd_pid" 2>/dev/null && wait "$fwd_pid"
+	say_file '# portfwd: ' /tmp/portfwd.log
+}
+
 run_demo() {
 	run_status=0
 	say "==== vpro-vm run begin (SKU $VM_SKU)"
@@ -298,7 +350,9 @@ run_demo() {
 			step_expect 3 vproctl info
 		else
 			step vproctl info
-			if start_rps_peer; then
+			if [ -n "$VM_RPS_URL" ]; then
+				activate_host_rps
+			elif start_rps_peer; then
 				step vproctl activate -u wss://127.0.0.1:8443/activate \
 					--profile ccm-profile -d vpro.test \
 					--ca /etc/vpro-vm/certs/ca.pem
@@ -308,9 +362,11 @@ run_demo() {
 				say "RPS test peer did not start"
 				run_status=1
 			fi
-			kill -TERM "$rps_pid" 2>/dev/null
-			wait "$rps_pid"
-			say_file '# rps-peer: ' /tmp/rps.log
+			if [ -n "$rps_pid" ]; then
+				kill -TERM "$rps_pid" 2>/dev/null
+				wait "$rps_pid"
+				say_file '# rps-peer: ' /tmp/rps.log
+			fi
 		fi
 	else
 		say "fwsim did not start:"

@@ -183,3 +183,95 @@ check_guest() {
 	fi
 	return $status
 }
+
+# Checks the RPS settings of `make run RPS_URL=...`: URL $1, MODE $2,
+# SKU $3, profile $4 and CA file $5. Sets rps_port (the port forwarded
+# into the guest, the URL's or the scheme's default) and rps_target (the
+# host address portfwd connects to). Only loopback hosts are accepted,
+# because the guest reaches the host through portfwd and nothing else.
+check_rps_url() {
+	local url=$1 mode=$2 sku=$3 profile=$4 ca=$5 re host
+	re='^(wss?)://(127\.0\.0\.1|localhost|\[::1\])(:([0-9]+))?(/[A-Za-z0-9._~/?=&%-]*)?$'
+	if [[ ! $url =~ $re ]]; then
+		echo "run.sh: invalid RPS_URL '$url': use ws[s]://127.0.0.1[:PORT]/PATH (or localhost, [::1]); only a loopback host can be forwarded into the VM" >&2
+		return 1
+	fi
+	host=${BASH_REMATCH[2]}
+	rps_port=${BASH_REMATCH[4]}
+	if [ -z "$rps_port" ]; then
+		if [ "${BASH_REMATCH[1]}" = wss ]; then rps_port=443; else rps_port=80; fi
+	fi
+	if [ "$rps_port" -lt 1 ] || [ "$rps_port" -gt 65535 ]; then
+		echo "run.sh: invalid port $rps_port in RPS_URL '$url': give 1 to 65535" >&2
+		return 1
+	fi
+	case $host in
+	'[::1]') rps_target="[::1]:$rps_port" ;;
+	*) rps_target="127.0.0.1:$rps_port" ;;
+	esac
+	if [ "$mode" != run ]; then
+		echo "run.sh: RPS_URL is only used by MODE run, not '$mode'" >&2
+		return 1
+	fi
+	if [ "$sku" = none ]; then
+		echo "run.sh: RPS_URL needs SKU amt or ism: SKU none has no AMT to activate" >&2
+		return 1
+	fi
+	if [[ ! $profile =~ ^[A-Za-z0-9._-]+$ ]]; then
+		echo "run.sh: invalid or missing PROFILE '$profile': give the RPS profile name (letters, digits, . _ -)" >&2
+		return 1
+	fi
+	if [ -n "$ca" ] && [ ! -f "$ca" ]; then
+		echo "run.sh: RPS_CA file '$ca' not found: give the PEM file of the CA that signed the RPS certificate" >&2
+		return 1
+	fi
+}
+
+# Copies the modules virtio_console needs, from module tree $1 into
+# directory $2, decompressed, with a load-order file $2/order for
+# guest-init.sh. Debian's 6.1 builds them as modules; 6.12 builds them
+# in, so there nothing is copied and the order file stays empty.
+install_virtio_console() {
+	local moddir=$1 dest=$2 name file
+	mkdir -p "$dest"
+	: >"$dest/order"
+	for name in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console; do
+		file=$(find "$moddir/kernel/drivers" -name "$name.ko*" | head -n 1)
+		[ -n "$file" ] || continue
+		case $file in
+		*.xz) xz -dc "$file" >"$dest/$name.ko" ;;
+		*.zst) zstd -q -dc "$file" >"$dest/$name.ko" ;;
+		*) cp "$file" "$dest/$name.ko" ;;
+		esac
+		echo "$name" >>"$dest/order"
+	done
+}
+
+# Starts `portfwd host` on Unix socket $1 for target $2, logging to $3,
+# and waits up to 5 s for the socket, which QEMU's chardev connects to.
+# Sets fwd_pid.
+start_portfwd() {
+	local sock=$1 target=$2 logfile=$3 i=0
+	rm -f "$sock"
+	"$out/portfwd" host "$sock" "$target" </dev/null >"$logfile" 2>&1 &
+	fwd_pid=$!
+	while [ ! -S "$sock" ] && [ $i -lt 50 ]; do
+		kill -0 "$fwd_pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ ! -S "$sock" ]; then
+		cat "$logfile" >&2
+		die "portfwd did not create $sock"
+	fi
+	log "forwarding the guest's port $rps_port to $target (portfwd pid $fwd_pid)"
+}
+
+# Stops the portfwd started by start_portfwd. It exits by itself when
+# QEMU closes the chardev, so the signal only covers a QEMU that never
+# connected.
+stop_portfwd() {
+	kill -TERM "$fwd_pid" 2>/dev/null || true
+	wait "$fwd_pid" 2>/dev/null || true
+	fwd_pid=
+}

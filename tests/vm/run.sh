@@ -22,6 +22,15 @@
 #                       (1800 for debug)
 #   VPRO_SUITE_TIMEOUT  seconds before one guest suite is killed, default 180
 #                       (540 for debug)
+#   VPRO_RPS_URL        MODE run only: activate against this RPS instead of
+#                       the in-guest rps-peer. The URL must be
+#                       ws[s]://127.0.0.1|localhost|[::1][:PORT]/PATH; the
+#                       runner forwards the guest's loopback PORT to the
+#                       host's PORT over virtio-serial (tests/vm/portfwd.c)
+#   VPRO_RPS_PROFILE    RPS profile name, needed with VPRO_RPS_URL
+#   VPRO_RPS_CA         PEM file of the CA that signed the RPS certificate
+#                       (wss://), copied into the guest for vproctl --ca
+#   VPRO_AMT_PASSWORD   AMT password, given to vproctl --password-file
 #
 # Outputs in build/KVER/: guest.log (the whole serial console),
 # results.log (the guest's second serial port: TAP and the kernel log
@@ -47,8 +56,9 @@ out=$repo/build/$kver
 components=${VPRO_VM_COMPONENTS-module mesim vproctl fwsim rps selftests}
 suites=${VPRO_VM_SUITES:-$vmdir/suites}
 extra_bin=${VPRO_VM_EXTRA_BIN:-}
-# KASAN, lockdep and kmemleak slow the debug kernel down about threefold
-# under TCG (an estimate from one run), so it gets longer defaults.
+# KASAN, lockdep and kmemleak slow the debug guest down under TCG, so it
+# gets three times the default timeouts. NOTE: the factor is a guess with
+# margin: one full check run took 220 s of guest time on a busy 2-core host.
 if [ "$kver" = debug ]; then
 	vm_timeout=${VPRO_VM_TIMEOUT:-1800}
 	suite_timeout=${VPRO_SUITE_TIMEOUT:-540}
@@ -70,6 +80,16 @@ if [ -n "$extra_bin" ] && [ ! -d "$extra_bin" ]; then
 	echo "run.sh: VPRO_VM_EXTRA_BIN=$extra_bin is not a directory" >&2
 	exit 2
 fi
+# shellcheck source=tests/vm/lib.sh
+. "$vmdir/lib.sh"
+rps_url=${VPRO_RPS_URL:-}
+rps_profile=${VPRO_RPS_PROFILE:-}
+rps_ca=${VPRO_RPS_CA:-}
+amt_password=${VPRO_AMT_PASSWORD:-}
+if [ -n "$rps_url" ]; then
+	check_rps_url "$rps_url" "$mode" "$sku" "$rps_profile" "$rps_ca" || exit 2
+	# check_rps_url sets rps_port and rps_target.
+fi
 
 log() { echo "run.sh[$kver]: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -89,8 +109,6 @@ for var in KREL VMLINUZ KDIR MODDIR MEI_SRC SELFTESTS; do
 	[ -n "${!var:-}" ] || die "$env_file does not set $var: delete build/kernels/$kver and rerun"
 done
 [ -f "$VMLINUZ" ] || die "kernel image $VMLINUZ not found: delete build/kernels/$kver and rerun"
-
-. "$vmdir/lib.sh"
 
 # One run per kernel at a time: runs share build/KVER (objects, initramfs,
 # logs), so a second run waits for the first.
@@ -134,6 +152,10 @@ user_step() {
 if has vproctl; then user_step vproctl "$repo/user" || build_failed=1; fi
 if has fwsim; then user_step fwsim "$repo/tests/fwsim" || build_failed=1; fi
 if has rps; then user_step rps-peer "$repo/tests/rps" || build_failed=1; fi
+if [ -n "$rps_url" ]; then
+	build_step portfwd "$out/portfwd-build.log" \
+		cc -Wall -Wextra -Werror -O2 -o "$out/portfwd" "$vmdir/portfwd.c" || build_failed=1
+fi
 if has selftests; then
 	rm -rf "$out/guest-tests"
 	user_step guest-tests "$repo/tests/selftests/vpro_heci" \
@@ -181,6 +203,18 @@ if [ -n "$extra_bin" ]; then
 	done
 fi
 add_program "$root" "$(command -v openssl)" /usr/bin
+if [ -n "$rps_url" ]; then
+	add_program "$root" "$out/portfwd" /usr/bin
+	install_virtio_console "$MODDIR" "$root/lib/modules/virtio"
+	if [ -n "$rps_ca" ]; then
+		mkdir -p "$root/etc/vpro-vm"
+		cp "$rps_ca" "$root/etc/vpro-vm/rps-ca.pem"
+	fi
+	if [ -n "$amt_password" ]; then
+		mkdir -p "$root/etc/vpro-vm"
+		(umask 077 && printf '%s\n' "$amt_password" >"$root/etc/vpro-vm/amt-password")
+	fi
+fi
 add_program "$root" /bin/bash /bin
 
 mkdir -p "$root/etc/vpro-vm"
@@ -192,6 +226,9 @@ VM_MODE=$mode
 VM_SKU=$sku
 VM_MODULES="$modules"
 VM_SUITE_TIMEOUT=$suite_timeout
+VM_RPS_URL='$rps_url'
+VM_RPS_PORT='${rps_port:-}'
+VM_RPS_PROFILE='$rps_profile'
 CONF
 
 initrd=$out/initramfs.cpio.gz
@@ -205,16 +242,27 @@ guest_log=$out/guest.log
 results=$out/results.log
 rm -f "$guest_log" "$results"
 log "booting $KREL under QEMU TCG (timeout ${vm_timeout} s, mode $mode)"
+fwd_args=()
+fwd_pid=
+if [ -n "$rps_url" ]; then
+	start_portfwd "$out/portfwd.sock" "$rps_target" "$out/portfwd.log"
+	fwd_args=(-device virtio-serial-pci -chardev "socket,id=rps,path=$out/portfwd.sock"
+		-device virtserialport,chardev=rps,name=vpro.rps)
+fi
 start=$(date +%s)
 qemu_rc=0
 timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
 	-machine q35 -accel tcg -cpu max -m 1024 -smp 2 \
 	-display none -monitor none -no-reboot \
-	-serial stdio -serial "file:$results" \
+	-serial stdio -serial "file:$results" "${fwd_args[@]}" \
 	-kernel "$VMLINUZ" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=7 panic=-1 oops=panic rdinit=/init" \
 	</dev/null >"$guest_log" 2>&1 || qemu_rc=$?
 elapsed=$(($(date +%s) - start))
+if [ -n "$fwd_pid" ]; then
+	stop_portfwd
+	sed 's/^/# /' "$out/portfwd.log" >&2
+fi
 if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
 	log "QEMU killed after ${vm_timeout} s: the guest hung (see build/$kver/guest.log)"
 fi
