@@ -64,7 +64,12 @@ static int send_msg(struct apf_mei *m, const uint8_t *buf, int len)
 	return n == len ? 0 : -EIO;
 }
 
-/* Waits for one message until @deadline; returns its length or -errno. */
+/*
+ * Waits for one message until @deadline and returns its length or
+ * -errno. A deadline that has passed still returns a message that is
+ * already waiting, so a caller with a zero wait makes progress even
+ * when the clock ticked since it computed the deadline.
+ */
 static ssize_t recv_msg(struct apf_mei *m, long deadline)
 {
 	struct pollfd pfd = { .fd = m->fd, .events = POLLIN };
@@ -74,8 +79,8 @@ static ssize_t recv_msg(struct apf_mei *m, long deadline)
 		ssize_t n;
 		int rc;
 
-		if (left <= 0)
-			return -ETIMEDOUT;
+		if (left < 0)
+			left = 0;
 		rc = poll(&pfd, 1, (int)left);
 		if (rc < 0 && errno == EINTR)
 			continue;
@@ -91,6 +96,14 @@ static ssize_t recv_msg(struct apf_mei *m, long deadline)
 		/* A test socket whose peer closed returns 0: treat it as a reset. */
 		if (n == 0)
 			return -ECONNRESET;
+		/*
+		 * The mei driver grants the firmware a credit for its next
+		 * message only on read() or poll(). Polling now lets AMT send
+		 * while this message is handled, saving one HBM round trip per
+		 * message.
+		 */
+		pfd.revents = 0;
+		poll(&pfd, 1, 0);
 		return n;
 	}
 }

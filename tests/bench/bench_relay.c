@@ -53,8 +53,9 @@ static int listen_loopback(uint16_t port)
 
 /*
  * Copies bytes both ways until the TCP client closes. AMT's bytes are
- * read with a 1 ms deadline because apf_mei_read() also consumes
- * WINDOW_ADJUST messages and would otherwise wait for data behind them.
+ * read with a deadline of now: apf_mei_read() then handles every message
+ * that is already waiting (WINDOW_ADJUST too) and returns -ETIMEDOUT
+ * when none of them carried data, instead of blocking behind them.
  */
 static int relay_one(struct apf_mei *mei, int sock)
 {
@@ -69,11 +70,10 @@ static int relay_one(struct apf_mei *mei, int sock)
 		int rc;
 
 		rc = poll(pfd, 2, mei->rx_len ? 0 : RELAY_TIMEOUT_MS);
-		if (rc < 0 && errno == EINTR) {
-			if (relay_stop)
-				return 0;
+		if (relay_stop)
+			return 0;
+		if (rc < 0 && errno == EINTR)
 			continue;
-		}
 		if (rc < 0)
 			return -errno;
 		if (rc == 0 && !mei->rx_len)
@@ -89,7 +89,7 @@ static int relay_one(struct apf_mei *mei, int sock)
 				return rc;
 			continue;
 		}
-		n = apf_mei_read(mei, buf, sizeof(buf), apf_mei_now_ms() + 1);
+		n = apf_mei_read(mei, buf, sizeof(buf), apf_mei_now_ms());
 		if (n == -ETIMEDOUT)
 			continue;
 		if (n <= 0)
