@@ -245,6 +245,8 @@ static int wsman_dispatch(struct http_buf *out, const struct http_request *req,
 	} else if (!strcmp(call.resource_uri, URI_HOST_SETUP)) {
 		if (!strcmp(call.action, ACTION_SETUP))
 			return wsman_setup(out, &call, body);
+	} else if (wsman_setup_service_matches(call.resource_uri)) {
+		return wsman_setup_service_dispatch(out, &call, body);
 	} else {
 		cls = wsman_store_find_class(call.resource_uri);
 		if (cls)

@@ -163,4 +163,14 @@ int wsman_request_state_change(const struct wsman_class *cls,
 /* Returns the start of the SOAP Body in @xml, or @xml when there is none. */
 const char *wsman_body_start(const char *xml);
 
+/* wsman_setup.c: AMT_SetupAndConfigurationService (Unprovision only). */
+
+/* Returns true when @resource_uri is AMT_SetupAndConfigurationService's. */
+bool wsman_setup_service_matches(const char *resource_uri);
+
+/* Runs a call on AMT_SetupAndConfigurationService; as wsman_store_dispatch(). */
+int wsman_setup_service_dispatch(struct http_buf *out,
+				 const struct wsman_call *call,
+				 const char *body);
+
 #endif /* FWSIM_WSMAN_INTERNAL_H */

@@ -1272,6 +1272,105 @@ out:
 	lme_stop();
 }
 
+#define SCS_URI "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_SetupAndConfigurationService"
+
+/* Builds an Unprovision request body with @mode as ProvisioningMode. */
+static void unprovision_body(char *out, size_t size, const char *mode)
+{
+	snprintf(out, size,
+		 "<h:Unprovision_INPUT xmlns:h=\"%s\">"
+		 "<h:ProvisioningMode>%s</h:ProvisioningMode>"
+		 "</h:Unprovision_INPUT>", SCS_URI, mode);
+}
+
+static void test_wsman_unprovision(void)
+{
+	static char request[16384];
+	static struct http_response r;
+	char nonce[64], ha1[33], admin_ha1[33], auth[1024], text[256];
+	char body[512];
+	bool closed;
+
+	reset_state(FW_SKU_AMT);
+	md5_hex(admin_ha1, "admin:%s:%s", fw_state.digest_realm, "P@ssw0rd-Test");
+	memcpy(fw_state.admin_digest, admin_ha1, sizeof(admin_ha1));
+	fw_state.control_mode = 1;
+	fw_state.provisioning_state = 2;
+	lme_start();
+	if (!lme_handshake()) {
+		lme_stop();
+		return;
+	}
+	make_wsman_request(request, sizeof(request), NULL, GET_ACTION, GS_URI,
+			   "0", "", false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)) ||
+	    !CHECK(challenge_nonce(&r, nonce)))
+		goto out;
+	make_authorization(auth, sizeof(auth), "admin", admin_ha1,
+			   fw_state.digest_realm, nonce, "/wsman");
+
+	/* 1. ProvisioningMode other than 1 is rejected and changes nothing. */
+	unprovision_body(body, sizeof(body), "2");
+	make_wsman_request(request, sizeof(request), auth, SCS_URI "/Unprovision",
+			   SCS_URI, "1", body, false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		goto out;
+	CHECK(r.status == 200);
+	CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+	      !strcmp(text, "36"));
+	CHECK(fw_state.control_mode == 1);
+	CHECK(!strcmp(fw_state.admin_digest, admin_ha1));
+
+	/* 2. Unprovision(1) as admin: back to pre-provisioning. */
+	unprovision_body(body, sizeof(body), "1");
+	make_wsman_request(request, sizeof(request), auth, SCS_URI "/Unprovision",
+			   SCS_URI, "2", body, false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		goto out;
+	CHECK(r.status == 200);
+	CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+	      !strcmp(text, "0"));
+	CHECK(wsman_element_text(r.body, "Action", text, sizeof(text)) == 0 &&
+	      !strcmp(text, SCS_URI "/UnprovisionResponse"));
+	CHECK(wsman_element_text(r.body, "RelatesTo", text, sizeof(text)) == 0 &&
+	      !strcmp(text, "2"));
+	CHECK(fw_state.control_mode == 0);
+	CHECK(fw_state.provisioning_state == 0);
+	CHECK(fw_state.admin_digest[0] == '\0');
+
+	/* 3. admin no longer works; the local system account does again. */
+	make_wsman_request(request, sizeof(request), auth, GET_ACTION, GS_URI,
+			   "3", "", false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		goto out;
+	CHECK(r.status == 401);
+	md5_hex(ha1, "%s:%s:%s", fw_state.lsa_user, fw_state.digest_realm,
+		fw_state.lsa_password);
+	make_authorization(auth, sizeof(auth), fw_state.lsa_user, ha1,
+			   fw_state.digest_realm, nonce, "/wsman");
+
+	/* 4. A second Unprovision is not permitted in pre-provisioning. */
+	make_wsman_request(request, sizeof(request), auth, SCS_URI "/Unprovision",
+			   SCS_URI, "4", body, false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		goto out;
+	CHECK(r.status == 200);
+	CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
+	      !strcmp(text, "16"));
+
+	/* 5. Other actions on the service get a fault. */
+	make_wsman_request(request, sizeof(request), auth, GET_ACTION, SCS_URI,
+			   "5", "", false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		goto out;
+	CHECK(r.status == 400);
+	CHECK(strstr(r.body, "ActionNotSupported") != NULL);
+	CHECK(strstr(fake_log, admin_ha1) == NULL);
+out:
+	CHECK(!lme_conn.disconnected);
+	lme_stop();
+}
+
 static void test_wsman_faults(void)
 {
 	static char request[16384];
@@ -1943,6 +2042,7 @@ int main(void)
 	run_test("fault action at message", test_fault_action_at_message);
 	run_test("fault tls only ports", test_fault_tls_only_ports);
 	run_test("wsman full ccm flow", test_wsman_full_flow);
+	run_test("wsman unprovision", test_wsman_unprovision);
 	run_test("wsman faults", test_wsman_faults);
 	run_test("wsman keep alive pipelined", test_wsman_keep_alive_pipelined);
 	run_test("wsman enumerate and pull", test_wsman_enumerate_pull);
