@@ -24,6 +24,8 @@ packages=(
 	libssl-dev openssl ca-certificates
 	# VM runner: QEMU, the guest's busybox, initramfs and module packing
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
+	# tests/vm/guest/proxy_test.sh: the HTTP CONNECT proxy in the guest
+	tinyproxy-bin
 	# checkpatch.pl
 	perl
 	# DKMS and package checks: scripts/dkms-check.sh, scripts/package-check.sh

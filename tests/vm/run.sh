@@ -15,7 +15,8 @@
 # Environment (all optional):
 #   VPRO_VM_COMPONENTS  what to build and pack, default
 #                       "module mesim vproctl fwsim rps selftests"
-#   VPRO_VM_SUITES      suite list, default tests/vm/suites
+#   VPRO_VM_SUITES      suite list, default tests/vm/suites, plus
+#                       tests/vm/suites.debug for KVER debug
 #   VPRO_VM_EXTRA_BIN   directory whose files are copied to the guest's
 #                       /usr/bin (for trying the runner with stub programs)
 #   VPRO_VM_TIMEOUT     seconds before QEMU is killed, default 600
@@ -203,6 +204,11 @@ if [ -n "$extra_bin" ]; then
 	done
 fi
 add_program "$root" "$(command -v openssl)" /usr/bin
+# tinyproxy (Debian's tinyproxy-bin) is the HTTP CONNECT proxy of
+# proxy_test.sh, which reports it missing.
+if command -v tinyproxy >/dev/null; then
+	add_program "$root" "$(command -v tinyproxy)" /usr/bin
+fi
 if [ -n "$rps_url" ]; then
 	add_program "$root" "$out/portfwd" /usr/bin
 	install_virtio_console "$MODDIR" "$root/lib/modules/virtio"
@@ -220,6 +226,10 @@ add_program "$root" /bin/bash /bin
 mkdir -p "$root/etc/vpro-vm"
 if [ "$mode" = check ]; then
 	cp "$suites" "$root/etc/vpro-vm/suites"
+	# Suites that need the debug kernel's fault injection run only there.
+	if [ "$kver" = debug ] && [ -z "${VPRO_VM_SUITES:-}" ]; then
+		cat "$vmdir/suites.debug" >>"$root/etc/vpro-vm/suites"
+	fi
 fi
 cat >"$root/etc/vpro-vm/config" <<CONF
 VM_MODE=$mode
