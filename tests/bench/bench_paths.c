@@ -205,6 +205,13 @@ static ssize_t read_some(struct bench_ctx *ctx, uint8_t *buf, size_t len)
 				return errno == EINTR ? -EAGAIN : -errno;
 			ctx->raw_len = (size_t)n;
 			ctx->raw_off = 0;
+			/*
+			 * The mei driver grants the firmware a credit for its
+			 * next message only on read() or poll(), so poll now
+			 * as apf_mei does.
+			 */
+			poll(&(struct pollfd){ .fd = ctx->raw.fd, .events = POLLIN },
+			     1, 0);
 		}
 		n = (ssize_t)(ctx->raw_len - ctx->raw_off);
 		if ((size_t)n > len)
