@@ -145,6 +145,8 @@ static int copy_string(json_t *obj, const char *key, char *out, size_t size,
 /*
  * Reads the profile from the method line "activate --profile NAME"
  * (rpc-go's form) or, with a bare "activate", from payload.profile.
+ * "deactivate --password PASSWORD" needs no profile, and the peer takes
+ * the password from the payload, which carries the same one.
  */
 static int parse_command(const char *method, json_t *payload,
 			 struct activation *act, char *err, size_t err_size)
@@ -155,13 +157,18 @@ static int parse_command(const char *method, json_t *payload,
 
 	snprintf(line, sizeof(line), "%s", method);
 	word = strtok_r(line, " ", &save);
-	if (!word || strcmp(word, "activate") != 0) {
+	act->deactivate = word && strcmp(word, "deactivate") == 0;
+	if (!word || (strcmp(word, "activate") != 0 && !act->deactivate)) {
 		snprintf(err, err_size,
-			 "method \"%.40s\" is not supported; this peer only runs \"activate --profile NAME\"",
+			 "method \"%.40s\" is not supported; this peer runs \"activate --profile NAME\" and \"deactivate --password PASSWORD\"",
 			 word ? word : "");
 		return -1;
 	}
 	act->profile[0] = '\0';
+	if (act->deactivate) {
+		explicit_bzero(line, sizeof(line));
+		return 0;
+	}
 	while ((word = strtok_r(NULL, " ", &save))) {
 		if (strcmp(word, "--profile") == 0 || strcmp(word, "-profile") == 0) {
 			word = strtok_r(NULL, " ", &save);
@@ -271,6 +278,15 @@ static int check_payload(json_t *payload, const struct peer_config *cfg,
 	client = json_string_value(json_object_get(payload, "hostname"));
 	snprintf(act->hostname, sizeof(act->hostname), "%s", client ? client : "");
 
+	if (act->deactivate) {
+		if (act->current_mode == 0) {
+			snprintf(err, err_size,
+				 "Device %s deactivation failed: it is in pre-provisioning mode",
+				 act->uuid);
+			return -1;
+		}
+		return 0;
+	}
 	for (i = 0; i < cfg->profile_count; i++)
 		if (strcmp(cfg->profiles[i].name, act->profile) == 0)
 			act->matched = &cfg->profiles[i];
@@ -317,6 +333,8 @@ int activation_parse(const char *text, const struct peer_config *cfg,
 		return -1;
 	}
 	rc = parse_command(method, payload, act, err, err_size);
+	/* "deactivate --password PASSWORD" carries a secret. */
+	explicit_bzero(method, sizeof(method));
 	if (rc == 0)
 		rc = check_payload(payload, cfg, act, err, err_size);
 	json_decref(payload);

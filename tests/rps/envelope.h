@@ -19,7 +19,8 @@ struct activation {
 	char build[32];
 	char hostname[PEER_NAME_MAX];
 	int current_mode;	/* 0 pre-provisioning, 1 CCM, 2 ACM */
-	const struct peer_profile *matched;
+	bool deactivate;	/* method "deactivate": no profile */
+	const struct peer_profile *matched;	/* NULL for deactivate */
 };
 
 /*
@@ -49,7 +50,7 @@ int envelope_parse(const char *text, bool require_version,
 
 /*
  * Validates the first client message the way RPS does for an
- * activation, and fills @act. On failure writes a readable reason to
+ * activation or a deactivation, and fills @act. On failure writes a readable reason to
  * @err and returns -1.
  */
 int activation_parse(const char *text, const struct peer_config *cfg,

@@ -33,6 +33,7 @@ enum peer_misbehave {
 	PEER_MISBEHAVE_NON_JSON,	/* a text frame that is not JSON */
 	PEER_MISBEHAVE_BAD_BASE64,	/* a wsman message with invalid base64 */
 	PEER_MISBEHAVE_UNKNOWN_METHOD,	/* a message with an unknown method */
+	PEER_MISBEHAVE_REJECT_UPGRADE,	/* 401 to the WebSocket upgrade */
 };
 
 struct peer_config {

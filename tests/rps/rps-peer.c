@@ -48,7 +48,8 @@ static void usage(FILE *out)
 		"  --heartbeat           send one heartbeat_request during the session\n"
 		"  --misbehave NAME      send a bad message after the activation request:\n"
 		"                        non-json, bad-base64 (a wsman payload) or\n"
-		"                        unknown-method (then go on as usual)\n"
+		"                        unknown-method (then go on as usual); or\n"
+		"                        reject-upgrade: answer the upgrade with 401\n"
 		"  --log FILE            append the log to FILE instead of stderr\n"
 		"  --ready-file FILE     write the listening port to FILE once ready\n"
 		"  --accept-timeout S    with --once, give up after S seconds without a\n"
@@ -132,6 +133,7 @@ static int parse_misbehave(struct peer_config *cfg, const char *name)
 		{ "non-json", PEER_MISBEHAVE_NON_JSON },
 		{ "bad-base64", PEER_MISBEHAVE_BAD_BASE64 },
 		{ "unknown-method", PEER_MISBEHAVE_UNKNOWN_METHOD },
+		{ "reject-upgrade", PEER_MISBEHAVE_REJECT_UPGRADE },
 	};
 	size_t i;
 
@@ -141,7 +143,7 @@ static int parse_misbehave(struct peer_config *cfg, const char *name)
 			return 0;
 		}
 	}
-	fprintf(stderr, "rps-peer: invalid --misbehave \"%s\"; use non-json, bad-base64 or unknown-method\n",
+	fprintf(stderr, "rps-peer: invalid --misbehave \"%s\"; use non-json, bad-base64, unknown-method or reject-upgrade\n",
 		name);
 	return -1;
 }
@@ -310,7 +312,9 @@ static bool serve_one(SSL_CTX *tls, int fd, const struct peer_config *cfg,
 	bool ok = false;
 
 	log_msg("session %u: client connected", id);
-	if (ws_accept(&ws, tls, fd, "/activate", handshake) == 0)
+	if (ws_accept(&ws, tls, fd, "/activate",
+		      cfg->misbehave == PEER_MISBEHAVE_REJECT_UPGRADE,
+		      handshake) == 0)
 		ok = session_run(&ws, cfg, id, deadline);
 	ws_free(&ws);
 	log_msg("session %u: %s", id, ok ? "ended with success" : "failed");

@@ -5,7 +5,8 @@
  * The activation calls are AMT_GeneralSettings Get (for the digest
  * realm), IPS_HostBasedSetupService Setup, and a Get as "admin" that
  * confirms the new password. configure.c then configures the device.
- * The session ends with "success" or "error".
+ * A "deactivate" request instead gets Unprovision as "admin" (see
+ * deactivate()). The session ends with "success" or "error".
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -314,6 +315,42 @@ static int check_activated(struct session *s)
 				    realm, sizeof(realm));
 }
 
+/*
+ * Deactivation as RPS does it for client control mode: Unprovision with
+ * ProvisioningMode 1 as "admin" with the password from the payload, and
+ * a ReturnValue of 0. Real RPS also deletes the device from MPS and its
+ * database, which this peer does not have.
+ */
+static int deactivate(struct session *s)
+{
+	struct http_response resp;
+	char value[32];
+	char *xml = wsman_unprovision(s->message_id++, 1);
+	int rc;
+
+	if (!xml)
+		return -1;
+	rc = wsman_call(s, "AMT_SetupAndConfigurationService Unprovision", xml,
+			"admin", s->act.password, &resp);
+	free(xml);
+	if (rc < 0)
+		return -1;
+	rc = xml_element_text(resp.body, "ReturnValue", value, sizeof(value));
+	http_response_free(&resp);
+	if (rc < 0) {
+		snprintf(s->error, sizeof(s->error),
+			 "Unprovision response has no ReturnValue");
+		return -1;
+	}
+	if (strcmp(value, "0") != 0) {
+		snprintf(s->error, sizeof(s->error),
+			 "Device %s deactivation failed: Unprovision returned %.20s",
+			 s->act.uuid, value);
+		return -1;
+	}
+	return 0;
+}
+
 static void send_error(struct session *s)
 {
 	char *message = status_message(s->error, "None", "None", "None");
@@ -386,12 +423,28 @@ bool session_run(struct ws_conn *ws, const struct peer_config *cfg,
 		send_error(&s);
 		goto out;
 	}
-	log_msg("session %u: activate uuid %s profile %s ver %s build %s currentMode %d user %s",
-		id, s.act.uuid, s.act.profile, s.act.ver, s.act.build,
-		s.act.current_mode, s.act.username);
+	log_msg("session %u: %s uuid %s profile %s ver %s build %s currentMode %d user %s",
+		id, s.act.deactivate ? "deactivate" : "activate", s.act.uuid,
+		s.act.deactivate ? "(none)" : s.act.profile, s.act.ver,
+		s.act.build, s.act.current_mode, s.act.username);
 	rc = misbehave(&s);
 	if (rc < 0)
 		goto out;
+
+	if (s.act.deactivate) {
+		rc = deactivate(&s);
+		if (rc < 0) {
+			send_error(&s);
+			goto out;
+		}
+		message = status_message("Deactivated", "None", "None", "None");
+		rc = message ? send_envelope(&s, "success", "success", message, NULL) : -1;
+		free(message);
+		if (rc == 0)
+			log_msg("session %u: success: device %s deactivated",
+				id, s.act.uuid);
+		goto out;
+	}
 
 	if (s.act.current_mode == 0)
 		rc = activate_ccm(&s);

@@ -235,7 +235,8 @@ static void accept_key(const char *key, char out[64])
 	EVP_EncodeBlock((unsigned char *)out, sha1, (int)sha1_len);
 }
 
-static int http_upgrade(struct ws_conn *c, const char *path, int64_t deadline)
+static int http_upgrade(struct ws_conn *c, const char *path,
+			bool reject_upgrade, int64_t deadline)
 {
 	char head[WS_MAX_REQUEST];
 	char request_line[256];
@@ -289,6 +290,13 @@ static int http_upgrade(struct ws_conn *c, const char *path, int64_t deadline)
 	    strlen(key) != 24) {
 		send_http_error(c, "400 Bad Request",
 				"missing or invalid Sec-WebSocket-Key header",
+				deadline);
+		return -1;
+	}
+
+	if (reject_upgrade) {
+		send_http_error(c, "401 Unauthorized",
+				"the peer runs with --misbehave reject-upgrade",
 				deadline);
 		return -1;
 	}
@@ -383,7 +391,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
 }
 
 int ws_accept(struct ws_conn *c, SSL_CTX *tls, int fd, const char *path,
-	      int64_t deadline)
+	      bool reject_upgrade, int64_t deadline)
 {
 	struct wslay_event_callbacks callbacks = {
 		.recv_callback = ws_recv_cb,
@@ -418,7 +426,7 @@ int ws_accept(struct ws_conn *c, SSL_CTX *tls, int fd, const char *path,
 	log_msg("TLS handshake done: %s, %s", SSL_get_version(c->ssl),
 		SSL_get_cipher_name(c->ssl));
 
-	if (http_upgrade(c, path, deadline) < 0)
+	if (http_upgrade(c, path, reject_upgrade, deadline) < 0)
 		return -1;
 
 	if (wslay_event_context_server_init(&c->ctx, &callbacks, c) != 0) {

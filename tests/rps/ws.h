@@ -3,6 +3,7 @@
 #ifndef RPS_WS_H
 #define RPS_WS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,11 +32,13 @@ SSL_CTX *ws_tls_context(const char *cert_file, const char *key_file);
 
 /*
  * Runs the TLS handshake and the HTTP Upgrade on @fd, which must be
- * non-blocking. Only "GET @path" is accepted. Returns 0, or -1 after
+ * non-blocking. Only "GET @path" is accepted. With @reject_upgrade, a
+ * valid upgrade request is answered with 401 Unauthorized, as RPS does
+ * for a client without valid credentials. Returns 0, or -1 after
  * logging why (the socket is then closed by ws_free()).
  */
 int ws_accept(struct ws_conn *c, SSL_CTX *tls, int fd, const char *path,
-	      int64_t deadline);
+	      bool reject_upgrade, int64_t deadline);
 
 /* Queues and sends one text message. Returns 0 or -1. */
 int ws_send_text(struct ws_conn *c, const char *text, int64_t deadline);

@@ -56,6 +56,8 @@ char *wsman_request(unsigned int message_id, const char *action,
 /* SOAP bodies of the activation calls. */
 char *wsman_general_settings_get(unsigned int message_id);
 char *wsman_host_setup(unsigned int message_id, const char *admin_digest);
+/* AMT_SetupAndConfigurationService Unprovision, the deactivation call. */
+char *wsman_unprovision(unsigned int message_id, int provisioning_mode);
 
 /*
  * Copies the text of the first element named @local_name (any

@@ -76,6 +76,20 @@ char *wsman_host_setup(unsigned int message_id, const char *admin_digest)
 			     NS_IPS "IPS_HostBasedSetupService", NULL, NULL, body);
 }
 
+char *wsman_unprovision(unsigned int message_id, int provisioning_mode)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body),
+		 "<h:Unprovision_INPUT xmlns:h=\"" NS_AMT "AMT_SetupAndConfigurationService\">"
+		 "<h:ProvisioningMode>%d</h:ProvisioningMode>"
+		 "</h:Unprovision_INPUT>", provisioning_mode);
+	return wsman_request(message_id,
+			     NS_AMT "AMT_SetupAndConfigurationService/Unprovision",
+			     NS_AMT "AMT_SetupAndConfigurationService", NULL, NULL,
+			     body);
+}
+
 /* True when the start tag at @tag (just after '<') has @local_name. */
 static int tag_matches(const char *tag, const char *local_name)
 {
