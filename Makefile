@@ -70,6 +70,7 @@ help:
 	@echo "  checkpatch      checkpatch.pl --strict on kernel/ and tests/mesim/"
 	@echo "  sparse          module build with sparse (C=2) against KDIR"
 	@echo "  check-fuzz      run the codec fuzz targets over their seeds and regressions"
+	@echo "  check-docs      compare the docs with the code's sysfs, netlink, ioctl, parameter and vproctl names"
 	@echo "  fuzz            fuzz each codec target for FUZZ_SECONDS (default 60)"
 	@echo "  dkms-check      dkms add/build/install/remove against 6.1 and 6.12 headers (root)"
 	@echo "  check-image     boot a Debian 12 image and check that udev loads vpro_heci (root)"
@@ -152,6 +153,13 @@ checkpatch:
 	done; \
 	if [ $$rc -eq 0 ]; then echo "checkpatch: no issues in $$(echo $$files | wc -w) files"; fi; \
 	exit $$rc
+
+# Host only, no VM: the docs against the names in the code, then the
+# proof that the comparison fails on drift.
+.PHONY: check-docs
+check-docs:
+	$(REPO)/tests/docs/check-docs.sh
+	$(REPO)/tests/docs/check-docs-test.sh
 
 .PHONY: check-fuzz fuzz
 check-fuzz:
