@@ -58,7 +58,7 @@ struct activate_args {
 	bool verbose;
 };
 
-static int check_url(const char *url)
+int check_rps_url(const char *url)
 {
 	if (!url || !url[0])
 		return vp_error(VP_EXIT_MISSING_OR_INCORRECT_URL,
@@ -97,7 +97,7 @@ static int check_proxy(const char *proxy)
 
 static int check_args(const struct activate_args *a)
 {
-	int ret = check_url(a->url);
+	int ret = check_rps_url(a->url);
 
 	if (ret)
 		return ret;

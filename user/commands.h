@@ -12,6 +12,12 @@ int cmd_deactivate(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
 /*
+ * Checks that @url is a ws:// or wss:// URL with a host. Returns 0, or
+ * 20 after printing the error.
+ */
+int check_rps_url(const char *url);
+
+/*
  * Prints "Error 28", the problem described by @fmt and a hint to run
  * "vproctl @command --help" on stderr, and returns exit code 28.
  */

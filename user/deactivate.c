@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * vproctl deactivate --local: returns a client control mode (CCM) device
- * to pre-provisioning with the AMTHI Unprovision command. Exit codes
- * follow rpc-go v2's local deactivation: 109 when the device is not in
- * CCM (ACM needs the admin password over WS-Man, pre-provisioning has
- * nothing to undo), 110 when Unprovision fails, 71 when GetControlMode
- * fails (rpc-go internal/local/deactivate.go).
+ * vproctl deactivate. With --local it returns a client control mode
+ * (CCM) device to pre-provisioning with the AMTHI Unprovision command.
+ * Exit codes follow rpc-go v2's local deactivation: 109 when the device
+ * is not in CCM (ACM needs the admin password over WS-Man,
+ * pre-provisioning has nothing to undo), 110 when Unprovision fails, 71
+ * when GetControlMode fails (rpc-go internal/local/deactivate.go). With
+ * -u URL, rps_deactivate.c asks RPS to deactivate the device.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -14,36 +15,68 @@
 
 #include "amthi_query.h"
 #include "commands.h"
+#include "deactivate.h"
 #include "exit_codes.h"
 #include "status_netlink.h"
 
 static const char deactivate_usage[] =
 	"Usage: vproctl deactivate --local\n"
+	"       vproctl deactivate -u URL [options]\n"
 	"\n"
-	"Returns AMT from client control mode (CCM) to pre-provisioning with the\n"
-	"AMTHI Unprovision command over /dev/mei0. No password is needed.\n"
+	"Returns AMT to pre-provisioning. --local sends the AMTHI Unprovision\n"
+	"command over /dev/mei0, needs no password and works only in client\n"
+	"control mode (CCM). -u asks the Remote Provisioning Server (RPS) at URL\n"
+	"to deactivate AMT, which needs the AMT password.\n"
 	"\n"
-	"      --local   unprovision locally (required; deactivation through RPS\n"
-	"                is not supported yet)\n"
-	"  -h, --help    print this help (exit code 5)\n";
+	"      --local              unprovision locally over AMTHI\n"
+	"  -u, --url URL            RPS WebSocket URL, e.g. wss://rps.example.com/activate\n"
+	"      --password PASSWORD  AMT password\n"
+	"      --password-file FILE read the AMT password from the first line of FILE\n"
+	"                           (AMT_PASSWORD in the environment works too)\n"
+	"  -n, --skipcertcheck      do not verify the RPS certificate (test networks only)\n"
+	"      --ca FILE            verify the RPS certificate against the CAs in FILE\n"
+	"      --json               print the result as JSON\n"
+	"      --transport KIND     how to reach AMT: auto (default), apf (/dev/vpro_apf0),\n"
+	"                           mei (LME on /dev/mei0) or lms (LMS on 127.0.0.1)\n"
+	"  -v, --verbose            log each message exchanged (never its content)\n"
+	"  -h, --help               print this help (exit code 5)\n";
 
-static int parse_args(int argc, char **argv, bool *local)
+static int parse_args(int argc, char **argv, struct deactivate_args *a)
 {
 	static const struct option options[] = {
 		{ "local", no_argument, NULL, 'L' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "password", required_argument, NULL, 'P' },
+		{ "password-file", required_argument, NULL, 'F' },
+		{ "skipcertcheck", no_argument, NULL, 'n' },
+		{ "ca", required_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "transport", required_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
 
-	*local = false;
+	memset(a, 0, sizeof(*a));
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:u:nvh", options, NULL)) != -1) {
 		switch (opt) {
-		case 'L':
-			*local = true;
+		case 'L': a->local = true; break;
+		case 'u': a->url = optarg; break;
+		case 'P': a->password.flag = optarg; break;
+		case 'F': a->password.file = optarg; break;
+		case 'n': a->insecure = true; break;
+		case 'C': a->ca = optarg; break;
+		case 'j': a->json = true; break;
+		case 'T':
+			if (transport_parse(optarg, &a->transport))
+				return usage_error("deactivate",
+						   "invalid --transport \"%s\": use " TRANSPORT_NAMES,
+						   optarg);
 			break;
+		case 'v': a->verbose = true; break;
 		case 'h':
 			fputs(deactivate_usage, stdout);
 			return VP_EXIT_HELP_REQUESTED;
@@ -58,10 +91,13 @@ static int parse_args(int argc, char **argv, bool *local)
 	if (optind < argc)
 		return usage_error("deactivate", "unexpected argument \"%s\"",
 				   argv[optind]);
-	/* TODO: deactivation through RPS (-u URL) is not implemented. */
-	if (!*local)
+	if (a->local && a->url)
+		return vp_error(VP_EXIT_INVALID_PARAMETER_COMBINATION,
+				"--local and -u %s were both given. Use --local to unprovision over AMTHI, or -u to deactivate through RPS.",
+				a->url);
+	if (!a->local && !a->url)
 		return usage_error("deactivate",
-				   "only local deactivation is supported, pass --local");
+				   "pass --local to unprovision over AMTHI, or -u URL to deactivate through RPS");
 	return 0;
 }
 
@@ -102,13 +138,15 @@ static int unprovision(void)
 
 int cmd_deactivate(int argc, char **argv)
 {
+	struct deactivate_args args;
 	struct amt_snapshot *snap;
-	bool local;
 	int ret;
 
-	ret = parse_args(argc, argv, &local);
+	ret = parse_args(argc, argv, &args);
 	if (ret)
 		return ret;
+	if (args.url)
+		return rps_deactivate(&args);
 
 	snap = calloc(1, sizeof(*snap));
 	if (!snap)

@@ -24,7 +24,7 @@ static int cmd_version(int argc, char **argv);
 static const struct command commands[] = {
 	{ "info", cmd_info, "print AMT version, SKU, UUID, control mode and network settings" },
 	{ "activate", cmd_activate_any, "activate AMT through RPS, or locally in CCM with --local" },
-	{ "deactivate", cmd_deactivate, "return AMT from CCM to pre-provisioning (--local)" },
+	{ "deactivate", cmd_deactivate, "return AMT to pre-provisioning, locally (--local) or through RPS (-u)" },
 	{ "status", cmd_status, "print the vpro_heci device state, or watch its events" },
 	{ "version", cmd_version, "print the vproctl version" },
 };

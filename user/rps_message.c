@@ -186,7 +186,7 @@ static int check_activation(const struct rps_activation *in, char *why,
 			 amt->uuid_ok ? amt->uuid : "(unreadable)");
 		return VP_EXIT_INVALID_UUID;
 	}
-	if (!in->profile || !in->profile[0]) {
+	if (!in->deactivate && (!in->profile || !in->profile[0])) {
 		snprintf(why, why_size, "the profile name is empty");
 		return VP_EXIT_MISSING_OR_INCORRECT_PROFILE;
 	}
@@ -222,7 +222,7 @@ int rps_build_activation(const struct rps_activation *in, char **out,
 	ret = check_activation(in, why, why_size);
 	if (ret)
 		return ret;
-	if (strlen(in->profile) > 255) {
+	if (!in->deactivate && strlen(in->profile) > 255) {
 		snprintf(why, why_size, "the profile name is longer than 255 characters");
 		return VP_EXIT_MISSING_OR_INCORRECT_PROFILE;
 	}
@@ -247,8 +247,14 @@ int rps_build_activation(const struct rps_activation *in, char **out,
 		return VP_EXIT_GENERIC_FAILURE;
 	}
 
-	snprintf(method, sizeof(method), "activate --profile %s", in->profile);
+	if (in->deactivate)
+		snprintf(method, sizeof(method), "deactivate --password %s",
+			 in->amt_password);
+	else
+		snprintf(method, sizeof(method), "activate --profile %s",
+			 in->profile);
 	*out = build_envelope(method, in->fqdn, payload_b64);
+	explicit_bzero(method, sizeof(method));
 	wipe_free(payload_b64);
 	if (!*out) {
 		snprintf(why, why_size, "building the message failed");

@@ -7,6 +7,7 @@
 #ifndef VPROCTL_RPS_MESSAGE_H
 #define VPROCTL_RPS_MESSAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,11 @@ struct rps_activation {
 	const char *dns_suffix_os;
 	const char *amt_password;	/* sent instead of the local account once activated */
 	const char *friendly_name;	/* optional */
+	/*
+	 * Builds "deactivate --password PASSWORD" instead, as rpc-go does;
+	 * no profile is needed then.
+	 */
+	bool deactivate;
 };
 
 /* A parsed message from RPS; rps_message_free() releases it. */
@@ -52,7 +58,7 @@ int rps_check_hostname(const char *name, int is_suffix, char *why,
 		       size_t why_size);
 
 /*
- * Checks @in and builds the activation request. Returns 0 and a
+ * Checks @in and builds the activation (or deactivation) request. Returns 0 and a
  * malloc'ed JSON text in @out, or an exit code with the reason in @why.
  * The codes are 37 for an invalid UUID, 23 when an activated device has
  * no AMT password, 25 for an empty hostname and 36 for an invalid DNS

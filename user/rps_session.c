@@ -170,9 +170,11 @@ static int handle_message(const struct rps_session_options *opts,
 	if (strcmp(msg->method, "error") == 0) {
 		text = error_text(msg);
 		snprintf(reason, reason_size, "RPS: %s", text ? text : "error");
-		ret = vp_error(VP_EXIT_UNABLE_TO_ACTIVATE,
-			       "RPS reported: %s. Check the profile and the RPS log.",
-			       text ? text : "(out of memory)");
+		ret = vp_error(opts->error_code ? opts->error_code :
+			       VP_EXIT_UNABLE_TO_ACTIVATE,
+			       "RPS reported: %s. Check the %s and the RPS log.",
+			       text ? text : "(out of memory)",
+			       opts->error_code ? "AMT password" : "profile");
 		free(text);
 		return ret;
 	}

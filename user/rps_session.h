@@ -14,6 +14,7 @@ struct rps_session_options {
 	struct transport *transport;
 	int message_timeout_ms;		/* wait for each message from RPS */
 	int amt_timeout_ms;		/* each WS-Man exchange with AMT */
+	int error_code;			/* exit code for an RPS "error"; 0 means 111 */
 	bool json;
 	bool verbose;
 };
