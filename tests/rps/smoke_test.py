@@ -471,6 +471,60 @@ def main():
     check("wrong AMT password rejected", final and final["method"] == "error", final)
     peer.finish()
 
+    # 7a. Deactivation: Unprovision(1) as admin, then success.
+    def deactivation_message(password, mode=1):
+        text = json.loads(activation_message(mode=mode, username="admin", password=password))
+        text["method"] = f"deactivate --password {password}"
+        return json.dumps(text)
+
+    amt = FakeAmt()
+    amt.admin_ha1 = md5(f"admin:{amt.realm}:{PROFILE_PASSWORD}")
+    peer = Peer(certs)
+    ws = WsClient(peer.port, ca)
+    final, _ = run_device(ws, amt, deactivation_message(PROFILE_PASSWORD))
+    check("deactivation reports success", final and final["method"] == "success", final)
+    check("deactivation status is Deactivated",
+          final and json.loads(final["message"]).get("Status") == "Deactivated", final)
+    check("deactivation sends only Unprovision",
+          amt.calls == ["AMT_SetupAndConfigurationService Unprovision"], amt.calls)
+    unprovision = amt.last_invoke.get("Unprovision", "")
+    check("Unprovision has ProvisioningMode 1",
+          "<h:ProvisioningMode>1</h:ProvisioningMode>" in unprovision, unprovision)
+    check("peer exits 0 after deactivation", peer.finish() == 0)
+    check("deactivation log has no password", PROFILE_PASSWORD not in peer.log_copy)
+
+    amt = FakeAmt()
+    amt.admin_ha1 = md5(f"admin:{amt.realm}:{PROFILE_PASSWORD}")
+    peer = Peer(certs)
+    ws = WsClient(peer.port, ca)
+    final, _ = run_device(ws, amt, deactivation_message("Wrong-Passw0rd"))
+    check("deactivation with wrong password fails",
+          final and final["method"] == "error" and "3 times" in final["message"], final)
+    peer.finish()
+
+    peer = Peer(certs)
+    ws = WsClient(peer.port, ca)
+    final, _ = run_device(ws, FakeAmt(), deactivation_message(PROFILE_PASSWORD, mode=0))
+    check("deactivation in pre-provisioning fails",
+          final and final["method"] == "error" and "pre-provisioning" in final["message"], final)
+    peer.finish()
+
+    fail_amt = FakeAmt(fail_method="Unprovision")
+    fail_amt.admin_ha1 = md5(f"admin:{fail_amt.realm}:{PROFILE_PASSWORD}")
+    peer = Peer(certs)
+    ws = WsClient(peer.port, ca)
+    final, _ = run_device(ws, fail_amt, deactivation_message(PROFILE_PASSWORD))
+    check("Unprovision ReturnValue 1 fails",
+          final and final["method"] == "error" and "Unprovision returned 1" in final["message"],
+          final)
+    peer.finish()
+
+    # 7b. --misbehave reject-upgrade: 401 to the WebSocket upgrade.
+    peer = Peer(certs, "--misbehave", "reject-upgrade")
+    ws = WsClient(peer.port, ca)
+    check("reject-upgrade gets 401", ws.status_line.startswith("HTTP/1.1 401"), ws.status_line)
+    check("peer exits 1 after 401", peer.finish() == 1)
+
     # 7. Wrong path and a plain HTTP GET.
     peer = Peer(certs)
     ws = WsClient(peer.port, ca, path="/other")

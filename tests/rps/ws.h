@@ -33,8 +33,8 @@ SSL_CTX *ws_tls_context(const char *cert_file, const char *key_file);
 /*
  * Runs the TLS handshake and the HTTP Upgrade on @fd, which must be
  * non-blocking. Only "GET @path" is accepted. With @reject_upgrade, a
- * valid upgrade request is answered with 401 Unauthorized, as RPS does
- * for a client without valid credentials. Returns 0, or -1 after
+ * valid upgrade request gets 401 Unauthorized, the reply of a server
+ * that requires credentials the client did not send. Returns 0, or -1 after
  * logging why (the socket is then closed by ws_free()).
  */
 int ws_accept(struct ws_conn *c, SSL_CTX *tls, int fd, const char *path,
