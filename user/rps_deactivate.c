@@ -4,7 +4,8 @@
  * does, the first message has the method "deactivate --password
  * PASSWORD" and the payload of an activated device (username "admin"
  * and the AMT password). RPS then unprovisions AMT over the WS-Man
- * relay, for CCM with AMT_SetupAndConfigurationService.Unprovision(1).
+ * relay with AMT_SetupAndConfigurationService.Unprovision(1) (RPS's
+ * deactivation state machine, invokeUnprovision).
  */
 #include <stdio.h>
 #include <stdlib.h>

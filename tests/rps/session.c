@@ -318,7 +318,8 @@ static int check_activated(struct session *s)
 /*
  * Deactivation as RPS does it for client control mode: Unprovision with
  * ProvisioningMode 1 as "admin" with the password from the payload, and
- * a ReturnValue of 0. Real RPS also deletes the device from MPS and its
+ * a ReturnValue of 0 (RPS's deactivation state machine,
+ * invokeUnprovision). Real RPS also deletes the device from MPS and its
  * database, which this peer does not have.
  */
 static int deactivate(struct session *s)
