@@ -6,7 +6,7 @@
  * is not in CCM (ACM needs the admin password over WS-Man,
  * pre-provisioning has nothing to undo), 110 when Unprovision fails, 71
  * when GetControlMode fails (rpc-go internal/local/deactivate.go). With
- * -u URL, rps_deactivate.c asks RPS to deactivate the device.
+ * -u URL, rps_deactivate.c sends the deactivation request to RPS.
  */
 #include <getopt.h>
 #include <stdio.h>
