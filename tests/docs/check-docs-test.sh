@@ -110,6 +110,8 @@ expect_failure "undocumented multicast group" kernel/netlink.c \
 expect_failure "module parameter default drift" kernel/apf.c \
 	's/^static unsigned int apf_linger_ms = 2000;/static unsigned int apf_linger_ms = 3000;/' \
 	'module parameter apf_linger_ms \(default 3000\) is in apf-chardev.rst'
+# $a is the sed command that appends after the last line.
+# shellcheck disable=SC2016
 expect_failure "undocumented module parameter" kernel/main.c \
 	'$a static unsigned int fake_param = 1;\nmodule_param(fake_param, uint, 0444);' \
 	'module parameter fake_param \(default 1\) is in apf-chardev.rst'

@@ -209,10 +209,12 @@ code_groups=$(awk '
 	}' "$netlink_c" | while read -r group; do
 	case $group in
 	\"*) echo "$group" | tr -d '"' ;;
-	*) sed -n "s/^#define[[:space:]]\{1,\}$group[[:space:]]\{1,\}\"\(.*\)\"/\1/p" "$uapi" ;;
+	*) sed -n "s/^#define[[:space:]]\{1,\}${group}[[:space:]]\{1,\}\"\(.*\)\"/\1/p" "$uapi" ;;
 	esac
 done | sort -u)
 require_items "multicast groups from kernel/netlink.c" "$code_groups"
+# The backquotes are rst markup, not shell.
+# shellcheck disable=SC2016
 doc_groups=$(sed -n 's/^Multicast group ``\(.*\)``$/\1/p' "$netlink_rst" | sort -u)
 for group in $code_groups; do
 	in_list "$group" "$doc_groups"
@@ -279,8 +281,9 @@ while IFS='|' read -r name definition; do
 	grep -qF "\`\`$name\`\` is \`\`$definition\`\`" "$chardev_rst"
 	result $? "ioctl $name is documented in apf-chardev.rst as $definition"
 done <<<"$code_ioctls"
+# shellcheck disable=SC2016
 for name in $(grep -o '``VPRO_APF_IOC_[A-Z0-9_]*``' "$chardev_rst" | tr -d '`' | sort -u); do
-	grep -q "^#define[[:space:]]\{1,\}$name[[:space:]]" "$uapi"
+	grep -q "^#define[[:space:]]\{1,\}${name}[[:space:]]" "$uapi"
 	result $? "apf-chardev.rst ioctl $name is defined in the uapi header"
 done
 
