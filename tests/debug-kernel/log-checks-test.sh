@@ -11,6 +11,8 @@
 set -u
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+# check_guest in lib.sh reads kver for its messages.
+# shellcheck disable=SC2034
 kver=debug
 work=$(mktemp -d /tmp/log-checks-test.XXXXXX) || exit 1
 trap 'rm -rf "$work"' EXIT
