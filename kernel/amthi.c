@@ -221,7 +221,7 @@ static int amthi_connect(struct mei_cl_device *cldev)
 		dev_warn_ratelimited(&cldev->dev,
 				     "AMTHI still busy after %d tries; another process holds it\n",
 				     AMTHI_CONNECT_TRIES);
-	return ret;
+	return vpro_mei_connect_errno(ret);
 }
 
 static void vpro_store_info(struct vpro *vpro, const struct vpro_info *info)

@@ -746,7 +746,7 @@ int vpro_apf_link_start(struct vpro_apf *apf)
 	if (ret) {
 		dev_warn(apf_dev(apf), "%s: connecting the LME client failed: %d\n",
 			 apf->name, ret);
-		return ret;
+		return vpro_mei_connect_errno(ret);
 	}
 	apf->enabled = true;
 	ret = mei_cldev_register_rx_cb(apf->lme, apf_rx_cb);

@@ -10,6 +10,7 @@
  *   EBUSY            max_channels channels are open on this device
  *   EHOSTUNREACH     AMT did not announce the port (tcpip-forward)
  *   ETIMEDOUT        no link or no reply from AMT within the timeout
+ *   EIO              the MEI core could not connect the LME client
  *   EACCES           AMT refused the open: administratively prohibited
  *   ECONNREFUSED     AMT refused the open: connect failed or other reason
  *   EPROTONOSUPPORT  AMT refused the open: unknown channel type

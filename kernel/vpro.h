@@ -90,6 +90,17 @@ void vpro_put(struct vpro *vpro);
 /* amthi.c */
 int vpro_amthi_query(struct vpro *vpro);
 
+/*
+ * Converts an error of mei_cldev_enable() for userspace. The MEI core
+ * returns -EFAULT when the firmware did not answer the connect request in
+ * time or asked for a disconnect, and userspace would read that errno as
+ * a bad buffer address.
+ */
+static inline int vpro_mei_connect_errno(int err)
+{
+	return err == -EFAULT ? -EIO : err;
+}
+
 /* sysfs.c */
 int vpro_class_register(void);
 void vpro_class_unregister(void);
