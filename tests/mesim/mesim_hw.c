@@ -183,8 +183,10 @@ static int mesim_write(struct mei_device *mei, const void *hdr, size_t hdr_len,
 		return -EMSGSIZE;
 
 	f = kmalloc(struct_size(f, data, hdr_len + data_len), GFP_KERNEL);
-	if (!f)
-		return -ENOMEM;
+	if (!f) {
+		ret = -ENOMEM;
+		goto out_rearm;
+	}
 	f->len = hdr_len + data_len;
 	memcpy(f->data, hdr, hdr_len);
 	if (data_len)
@@ -203,11 +205,20 @@ static int mesim_write(struct mei_device *mei, const void *hdr, size_t hdr_len,
 
 	if (ret) {
 		kfree(f);
-		return ret;
+		goto out_rearm;
 	}
 	wake_up_interruptible(&hw->wait);
 	schedule_work(&hw->rx_work);
 	return 0;
+
+out_rearm:
+	/*
+	 * The MEI core cleared hbuf_is_ready before this write and sets it
+	 * again only from rx_work, so a failed write must schedule it too,
+	 * or every later host message waits forever.
+	 */
+	schedule_work(&hw->rx_work);
+	return ret;
 }
 
 /* Slots of the oldest firmware-to-host frame, 0 when none is queued. */
