@@ -13,7 +13,7 @@
 # no leak.
 #
 # usage: failslab_test.sh [--max-probe N] [--max N] [--verbose V] [PATH...]
-#   --max-probe N  limit of N for the probe path (default 400)
+#   --max-probe N  limit of N for the probe path (default 250)
 #   --max N        limit of N for the other paths (default 150)
 #   --verbose V    debugfs "verbose" of failslab and fail_page_alloc
 #                  (default 0; 1 logs each fault, 2 adds a stack trace)
@@ -31,7 +31,7 @@ DEBUGFS=/sys/kernel/debug
 SYSFS=/sys/class/vpro/vpro0
 MODULE=/lib/modules/vpro/vpro_heci.ko
 FAULT_OP_TIMEOUT=30
-max_probe=400
+max_probe=250
 max_other=150
 verbose=0
 while [ $# -gt 0 ]; do

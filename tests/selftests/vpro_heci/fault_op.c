@@ -237,7 +237,7 @@ static int op_connect(void)
 {
 	/* ENOMEM, and the CONNECT errors chardev.c documents. */
 	static const int allowed[] = {
-		ENOMEM, EBUSY, EHOSTUNREACH, ETIMEDOUT, ECONNREFUSED, EAGAIN,
+		ENOMEM, EIO, EBUSY, EHOSTUNREACH, ETIMEDOUT, ECONNREFUSED, EAGAIN,
 		ECONNRESET, ENODEV, 0
 	};
 	int fd = -1, err, injected, bad = 0;
