@@ -166,6 +166,7 @@ static int handle_channel_msg(struct apf_mei *m, const struct apf_msg *msg)
 		m->open_result = 0;
 		m->recipient = msg->open_confirmation.sender;
 		m->send_window = msg->open_confirmation.window;
+		m->open_window = m->send_window;
 		return 0;
 	case APF_CHANNEL_OPEN_FAILURE:
 		if (!m->open_pending || msg->open_failure.recipient != m->sender)
@@ -355,6 +356,7 @@ int apf_mei_channel_open(struct apf_mei *m, uint16_t port, int timeout_ms)
 		m->next_sender = 1;
 	m->recipient = 0;
 	m->send_window = 0;
+	m->open_window = 0;
 	m->rx_len = 0;
 	m->peer_closed = false;
 	m->close_sent = false;
@@ -390,7 +392,19 @@ int apf_mei_write(struct apf_mei *m, const uint8_t *buf, size_t len,
 
 		if (m->peer_closed)
 			return -EPIPE;
-		if (!m->send_window) {
+		if (n > max_data)
+			n = max_data;
+		/*
+		 * Sending into a small leftover window splits the stream into
+		 * ever smaller messages, because AMT grants back each message
+		 * separately, and each message costs an HBM round trip. So
+		 * wait for WINDOW_ADJUST while the window is below half of
+		 * what AMT granted at open: at least that much is then
+		 * unacknowledged, so an adjust is due.
+		 */
+		if (!m->send_window ||
+		    (m->send_window < n &&
+		     m->send_window < m->open_window / 2)) {
 			ret = pump(m, deadline_ms);
 			if (ret < 0)
 				return ret;
@@ -398,8 +412,6 @@ int apf_mei_write(struct apf_mei *m, const uint8_t *buf, size_t len,
 		}
 		if (n > m->send_window)
 			n = m->send_window;
-		if (n > max_data)
-			n = max_data;
 		ret = apf_encode_channel_data_header(out, m->max_msg_len,
 						     m->recipient, (uint32_t)n);
 		if (ret < 0)

@@ -39,6 +39,7 @@ struct apf_mei {
 	bool open_pending;
 	int open_result;	/* 0 or a negative errno once AMT replied */
 	uint32_t send_window;	/* bytes AMT still accepts */
+	uint32_t open_window;	/* window AMT granted with the channel */
 	bool peer_closed;	/* AMT sent CHANNEL_CLOSE */
 	bool close_sent;
 	uint8_t rx[APF_MEI_WINDOW];	/* data received, not yet read */
