@@ -13,11 +13,14 @@
 # no leak.
 #
 # usage: failslab_test.sh [--max-probe N] [--max N] [--verbose V] [PATH...]
-#   --max-probe N  limit of N for the probe path (default 250)
+#   --max-probe N  limit of N for the insmod path (default 200)
 #   --max N        limit of N for the other paths (default 150)
 #   --verbose V    debugfs "verbose" of failslab and fail_page_alloc
 #                  (default 0; 1 logs each fault, 2 adds a stack trace)
-#   PATH           probe refresh connect channel netlink sysfs (default: all)
+#   PATH           insmod probe refresh connect channel netlink sysfs
+#                  (default: all). insmod loads the module (its init and
+#                  the probes of both clients), probe binds each client
+#                  to the loaded module through the bus's bind file.
 #
 # NOTE: fail-nth fails allocations of the calling thread only, so work
 # items (the APF receive path, the LME link setup) are not swept here.
@@ -30,8 +33,9 @@
 DEBUGFS=/sys/kernel/debug
 SYSFS=/sys/class/vpro/vpro0
 MODULE=/lib/modules/vpro/vpro_heci.ko
+DRIVER=/sys/bus/mei/drivers/vpro_heci
 FAULT_OP_TIMEOUT=30
-max_probe=250
+max_probe=200
 max_other=150
 verbose=0
 while [ $# -gt 0 ]; do
@@ -74,12 +78,12 @@ if [ "${VPRO_SKU:-amt}" != amt ]; then
 	exit 1
 fi
 
-paths=${*:-probe refresh connect channel netlink sysfs}
+paths=${*:-insmod probe refresh connect channel netlink sysfs}
 for path in $paths; do
 	case $path in
-	probe | refresh | connect | channel | netlink | sysfs) ;;
+	insmod | probe | refresh | connect | channel | netlink | sysfs) ;;
 	*)
-		echo "failslab_test.sh: unknown path '$path': use probe, refresh, connect, channel, netlink or sysfs" >&2
+		echo "failslab_test.sh: unknown path '$path': use insmod, probe, refresh, connect, channel, netlink or sysfs" >&2
 		exit 1
 		;;
 	esac
@@ -295,17 +299,59 @@ after_status() {
 	esac
 }
 
-run_probe() {
+run_insmod() {
 	if ! rmmod vpro_heci; then
-		echo "# probe: rmmod vpro_heci failed before the sweep"
+		echo "# insmod: rmmod vpro_heci failed before the sweep"
 		return 1
 	fi
-	sweep probe "$max_probe" after_insmod insmod $MODULE
+	sweep insmod "$max_probe" after_insmod insmod $MODULE
 	rc=$?
 	if ! insmod $MODULE; then
-		echo "# probe: insmod without faults failed after the sweep"
+		echo "# insmod: insmod without faults failed after the sweep"
 		rc=1
 	fi
+	return $rc
+}
+
+# After a bind of $bind_device: unbinds it again when the probe succeeded,
+# and checks that a successful bind left the device bound (and vpro0 in
+# place for AMTHI).
+after_bind() {
+	if [ -e "$DRIVER/$bind_device" ]; then
+		case $bind_device in
+		*12f80028-*)
+			[ -e $SYSFS/capability ] || echo "AMTHI bound but $SYSFS/capability missing"
+			;;
+		esac
+		echo "$bind_device" >$DRIVER/unbind || echo "unbinding $bind_device failed"
+	elif [ "$op_rc" -eq 0 ]; then
+		echo "bind returned success but $bind_device is not bound"
+	fi
+}
+
+run_probe() {
+	rc=0 total=0 devices=
+	for link in "$DRIVER"/*-*-*-*-*; do
+		[ -L "$link" ] && devices="$devices ${link##*/}"
+	done
+	if [ -z "$devices" ]; then
+		echo "# probe: no device bound to vpro_heci in $DRIVER"
+		return 1
+	fi
+	for bind_device in $devices; do
+		if ! echo "$bind_device" >$DRIVER/unbind; then
+			echo "# probe: unbinding $bind_device failed before the sweep"
+			rc=1
+			continue
+		fi
+		sweep "probe $bind_device" "$max_other" after_bind bind "$bind_device" || rc=1
+		total=$((total + sweep_points))
+		if ! echo "$bind_device" >$DRIVER/bind; then
+			echo "# probe: binding $bind_device without faults failed after the sweep"
+			rc=1
+		fi
+	done
+	sweep_points=$total
 	return $rc
 }
 
@@ -347,6 +393,7 @@ kmemleak_clean >/dev/null
 for path in $paths; do
 	path_started=$(date +%s)
 	case $path in
+	insmod) run_insmod ;;
 	probe) run_probe ;;
 	refresh) sweep refresh "$max_other" after_refresh refresh ;;
 	connect) sweep connect "$max_other" after_nothing connect ;;

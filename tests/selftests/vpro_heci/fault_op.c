@@ -190,6 +190,26 @@ static int op_insmod(const char *path)
 	return report("insmod", injected, err, 0);
 }
 
+/* Binds MEI bus device @device to vpro_heci, which runs the probe. */
+static int op_bind(const char *device)
+{
+	static const char bind_path[] = "/sys/bus/mei/drivers/vpro_heci/bind";
+	int fd, err, injected;
+
+	fd = open(bind_path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "fault_op: cannot open %s: %s\n", bind_path,
+			strerror(errno));
+		return EXIT_SETUP;
+	}
+	arm();
+	err = write(fd, device, strlen(device)) >= 0 ? 0 : errno;
+	injected = disarm();
+	close(fd);
+	/* A failed probe returns its errno through the write. */
+	return report("bind", injected, err, 0);
+}
+
 static int op_refresh(void)
 {
 	/* ENOMEM, or the errors of an AMTHI exchange that a failed send causes. */
@@ -354,8 +374,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fault_op [--fail-nth N] OP [ARGS]\n"
-		"  OP: insmod PATH | refresh | sysfs-read ATTR | connect |\n"
-		"      channel | nl-get | nl-dump | nl-status STATUS REASON\n"
+		"  OP: insmod PATH | bind DEVICE | refresh | sysfs-read ATTR |\n"
+		"      connect | channel | nl-get | nl-dump | nl-status STATUS REASON\n"
 		"  --fail-nth N  fail the N-th fault injection point (1 or more)\n");
 	exit(EXIT_SETUP);
 }
@@ -389,6 +409,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(op, "insmod") && argc == 3)
 		return op_insmod(argv[2]);
+	if (!strcmp(op, "bind") && argc == 3)
+		return op_bind(argv[2]);
 	if (!strcmp(op, "refresh"))
 		return op_refresh();
 	if (!strcmp(op, "sysfs-read") && argc == 3)
