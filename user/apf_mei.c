@@ -98,7 +98,8 @@ static ssize_t recv_msg(struct apf_mei *m, long deadline)
 			return -ECONNRESET;
 		/*
 		 * The mei driver grants the firmware a credit for its next
-		 * message only on read() or poll(). Polling now lets AMT send
+		 * message only on read() or poll() (mei_read() and mei_poll()
+		 * in Linux 6.1 and 6.12). Polling now lets AMT send
 		 * while this message is handled, saving one HBM round trip per
 		 * message.
 		 */
@@ -396,11 +397,11 @@ int apf_mei_write(struct apf_mei *m, const uint8_t *buf, size_t len,
 			n = max_data;
 		/*
 		 * Sending into a small leftover window splits the stream into
-		 * ever smaller messages, because AMT grants back each message
-		 * separately, and each message costs an HBM round trip. So
-		 * wait for WINDOW_ADJUST while the window is below half of
-		 * what AMT granted at open: at least that much is then
-		 * unacknowledged, so an adjust is due.
+		 * ever smaller messages when AMT grants back each message
+		 * separately (fwsim does), and each message costs an HBM round
+		 * trip. So wait for WINDOW_ADJUST while the window is below
+		 * half of what AMT granted at open. At least that much is
+		 * then unacknowledged, so an adjust is due.
 		 */
 		if (!m->send_window ||
 		    (m->send_window < n &&

@@ -32,6 +32,8 @@ exec /usr/bin/fwsim-bench --bench-port 16999 "$@"
 WRAPPER
 chmod +x "$guest/fwsim"
 
+# The timings depend on what else the host runs, so keep its load with them.
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 rc=0
 VPRO_VM_COMPONENTS="module mesim" \
 	VPRO_VM_SUITES="$repo/tests/bench/suites" \
@@ -43,6 +45,7 @@ VPRO_VM_COMPONENTS="module mesim" \
 table=$out/bench-$kver.txt
 sed -n '/^# ==== bench table begin/,/^# ==== bench table end/p' \
 	"$repo/build/$kver/results.log.txt" | sed '1d;$d;s/^# //' >"$table"
+[ -s "$table" ] && echo "host load average before the run (1, 5, 15 min): $load" >>"$table"
 if [ ! -s "$table" ] || [ "$rc" -ne 0 ]; then
 	cat "$out/vm-$kver.log" >&2
 	echo "bench: the VM run failed (exit status $rc); logs: build/bench/vm-$kver.log, build/$kver/guest.log" >&2
