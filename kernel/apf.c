@@ -744,8 +744,10 @@ int vpro_apf_link_start(struct vpro_apf *apf)
 
 	ret = mei_cldev_enable(apf->lme);
 	if (ret) {
-		dev_warn(apf_dev(apf), "%s: connecting the LME client failed: %d\n",
-			 apf->name, ret);
+		/* Every CONNECT during an ME reset gets here: rate-limit. */
+		dev_warn_ratelimited(apf_dev(apf),
+				     "%s: connecting the LME client failed: %d\n",
+				     apf->name, ret);
 		return vpro_mei_connect_errno(ret);
 	}
 	apf->enabled = true;
