@@ -3,10 +3,10 @@
 #
 # Fault injection sweep of vpro_heci's error paths (guest suite, SKU amt,
 # debug kernel only). For each path, fault_op runs one operation with the
-# N-th fault injection point of its thread failing (/proc/thread-self/
-# fail-nth, with failslab and fail_page_alloc both armed for GFP_KERNEL and
-# order-0 allocations), for N = 1, 2, ... until the operation meets no N-th
-# point or N reaches the path's limit. Every run must end in success or in
+# N-th fault injection point of its thread failing, for N = 1, 2, ...
+# until the operation meets no N-th point or N reaches the path's limit.
+# It uses /proc/thread-self/fail-nth, with failslab and fail_page_alloc
+# both armed for GFP_KERNEL and order-0 allocations. Every run must end in success or in
 # an errno the interface allows, within FAULT_OP_TIMEOUT seconds. After each
 # path the device must still work (sysfs values, netlink GET_DEVICE,
 # CONNECT and an HTTP exchange), and kmemleak, when present, must report
