@@ -11,8 +11,10 @@ KERNELS := $(REPO)/build/kernels
 kernel_env = $(shell sed -n 's/^$(2)=//p' $(KERNELS)/$(1)/kernel.env 2>/dev/null)
 
 # Newest fetched kernel, by version order of the build/kernels/* names.
+# The debug kernel (KVER=debug) is left out: it is a test kernel only.
 NEWEST_KVER := $(shell ls $(KERNELS)/*/kernel.env 2>/dev/null | \
-		 sed 's|.*/\([^/]*\)/kernel.env|\1|' | sort -V | tail -n 1)
+		 sed 's|.*/\([^/]*\)/kernel.env|\1|' | grep -v '^debug$$' | \
+		 sort -V | tail -n 1)
 
 # KDIR: the running kernel's headers, else the newest fetched test kernel,
 # else the newest installed Debian headers package.

@@ -128,6 +128,8 @@ fi
 # Kernels to check DKMS against: the test kernels, whose headers are
 # installed if missing, plus any other kernel with headers.
 for env in "$repo"/build/kernels/*/kernel.env; do
+	# The debug kernel is built here and has no Debian headers package.
+	case $env in */kernels/debug/*) continue ;; esac
 	krel=$(sed -n 's/^KREL=//p' "$env" 2>/dev/null)
 	if [ -z "$krel" ] || [ -f "/lib/modules/$krel/build/Makefile" ]; then
 		continue
