@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Firmware model: the HBM layer (hbm.c) owns /dev/mesim, connections and
- * flow control; each firmware client (AMTHI, LME) plugs in through
- * struct fw_client and sees whole messages only.
+ * Firmware model. The HBM layer (hbm.c) owns /dev/mesim, connections and
+ * flow control. Each firmware client (AMTHI, LME) plugs in through
+ * struct fw_client and receives only whole messages.
  */
 #ifndef FWSIM_H
 #define FWSIM_H
