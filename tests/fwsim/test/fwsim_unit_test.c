@@ -1663,8 +1663,10 @@ static void test_wsman_enumerate_pull(void)
 			CHECK(r.status == 400);
 	}
 	if (store_call(PULL_ACTION, PORT_URI, NULL,
-		       "<Pull><EnumerationContext>junk</EnumerationContext></Pull>", &r))
-		CHECK(r.status == 400 && strstr(r.body, "InvalidEnumerationContext"));
+		       "<Pull><EnumerationContext>junk</EnumerationContext></Pull>", &r)) {
+		CHECK(r.status == 400);
+		CHECK(strstr(r.body, "InvalidEnumerationContext") != NULL);
+	}
 }
 
 static void test_wsman_get_put_selectors(void)
@@ -1685,8 +1687,10 @@ static void test_wsman_get_put_selectors(void)
 		CHECK(wsman_element_text(r.body, "PhysicalConnectionType", text,
 					 sizeof(text)) == 0 && !strcmp(text, "3"));
 	}
-	if (store_call(GET_ACTION, PORT_URI, "InstanceID=nosuch", "", &r))
-		CHECK(r.status == 400 && strstr(r.body, "InvalidSelectors"));
+	if (store_call(GET_ACTION, PORT_URI, "InstanceID=nosuch", "", &r)) {
+		CHECK(r.status == 400);
+		CHECK(strstr(r.body, "InvalidSelectors") != NULL);
+	}
 
 	if (store_call(PUT_ACTION, PORT_URI,
 		       "InstanceID=Intel(r) AMT Ethernet Port Settings 0",
@@ -1704,14 +1708,20 @@ static void test_wsman_get_put_selectors(void)
 		       "InstanceID=Intel(r) AMT Ethernet Port Settings 0", "", &r))
 		CHECK(wsman_element_text(r.body, "IpSyncEnabled", text, sizeof(text)) == 0 &&
 		      !strcmp(text, "true"));
-	if (store_call(PUT_ACTION, AMT_NS "IPS_NotAClass", NULL, "", &r))
-		CHECK(r.status == 400 && strstr(r.body, "DestinationUnreachable"));
+	if (store_call(PUT_ACTION, AMT_NS "IPS_NotAClass", NULL, "", &r)) {
+		CHECK(r.status == 400);
+		CHECK(strstr(r.body, "DestinationUnreachable") != NULL);
+	}
 	if (store_call(PUT_ACTION, "http://intel.com/wbem/wscim/1/ips-schema/1/IPS_OptInService",
-		       NULL, "<h:Other/>", &r))
-		CHECK(r.status == 400 && strstr(r.body, "InvalidRepresentation"));
+		       NULL, "<h:Other/>", &r)) {
+		CHECK(r.status == 400);
+		CHECK(strstr(r.body, "InvalidRepresentation") != NULL);
+	}
 	/* Get on a class that only has methods. */
-	if (store_call(GET_ACTION, REMOTE_ACCESS_URI, NULL, "", &r))
-		CHECK(r.status == 400 && strstr(r.body, "ActionNotSupported"));
+	if (store_call(GET_ACTION, REMOTE_ACCESS_URI, NULL, "", &r)) {
+		CHECK(r.status == 400);
+		CHECK(strstr(r.body, "ActionNotSupported") != NULL);
+	}
 }
 
 static void test_wsman_state_changes(void)
@@ -1744,8 +1754,10 @@ static void test_wsman_state_changes(void)
 		CHECK(wsman_element_text(r.body, "ReturnValue", text, sizeof(text)) == 0 &&
 		      !strcmp(text, "36"));
 	if (store_call(CIM_NS "CIM_KVMRedirectionSAP/Explode",
-		       CIM_NS "CIM_KVMRedirectionSAP", NULL, "", &r))
-		CHECK(r.status == 400 && strstr(r.body, "ActionNotSupported"));
+		       CIM_NS "CIM_KVMRedirectionSAP", NULL, "", &r)) {
+		CHECK(r.status == 400);
+		CHECK(strstr(r.body, "ActionNotSupported") != NULL);
+	}
 }
 
 static void test_wsman_cira_methods(void)
@@ -1815,8 +1827,10 @@ static void test_wsman_cira_methods(void)
 		       "Name=Intel(r) AMT:Management Presence Server 0", "", &r))
 		CHECK(r.status == 200);
 	if (store_call(DELETE_ACTION, MPS_URI,
-		       "Name=Intel(r) AMT:Management Presence Server 0", "", &r))
-		CHECK(r.status == 400 && strstr(r.body, "InvalidSelectors"));
+		       "Name=Intel(r) AMT:Management Presence Server 0", "", &r)) {
+		CHECK(r.status == 400);
+		CHECK(strstr(r.body, "InvalidSelectors") != NULL);
+	}
 
 	/* Setup resets the store to a freshly activated AMT. */
 	CHECK(wsman_store_reset() == 0);
@@ -1845,7 +1859,8 @@ static void test_fault_parsing(void)
 	CHECK(fault_apply("delay=250") == 0);
 	CHECK(fw_faults.reply_delay_ms == 250);
 	CHECK(fault_apply("window=0") == 0);
-	CHECK(fw_faults.window_set && fw_faults.window == 0);
+	CHECK(fw_faults.window_set);
+	CHECK(fw_faults.window == 0);
 	CHECK(fault_apply("open-failure=4") == 0);
 	CHECK(fw_faults.open_failure == 4);
 	CHECK(fault_apply("tls-only") == 0);
@@ -1865,7 +1880,8 @@ static void test_fault_parsing(void)
 	/* No LME link exists, so an action cannot run at once. */
 	CHECK(fault_apply("keepalive") == -1);
 	fw_fault_clear();
-	CHECK(fw_faults.action == FW_ACTION_NONE && !fw_faults.tls_only);
+	CHECK(fw_faults.action == FW_ACTION_NONE);
+	CHECK(!fw_faults.tls_only);
 }
 
 static void test_fault_open_failure_and_window(void)
