@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fault.h"
 #include "fwsim.h"
 
 #define AMTHI_HDR_LEN		12
@@ -33,6 +34,7 @@
 
 #define STATUS_SUCCESS			0
 #define STATUS_INTERNAL_ERROR		1
+#define STATUS_NOT_READY		2
 #define STATUS_INVALID_MSG_LENGTH	4
 #define STATUS_INVALID_PARAMETER	36
 #define STATUS_INVALID_HANDLE		2053
@@ -231,6 +233,7 @@ static void amthi_unprovision(void)
 	fw_state.provisioning_state = 0;
 	fw_state.control_mode = 0;
 	memset(fw_state.admin_digest, 0, sizeof(fw_state.admin_digest));
+	fw_fault_start_settle();
 	fw_log("amthi: Unprovision done, back to pre-provisioning");
 }
 
@@ -357,6 +360,19 @@ static void amthi_received(struct fw_conn *conn, const uint8_t *msg,
 		fw_log("amthi: command 0x%08x needs a %zu-byte body, got %u",
 		       command, amthi_body_len(command), length);
 		amthi_send_status(conn, command, STATUS_INVALID_MSG_LENGTH);
+		return;
+	}
+
+	/*
+	 * settle-ms models firmware that is not ready yet right after an
+	 * Unprovision: every well-formed command gets status 2 (not ready).
+	 * NOTE: status 2 for every command is a model of the "not ready
+	 * after deactivation" reports of rpc-go users, not a hardware trace.
+	 */
+	if (fw_fault_settling()) {
+		fw_log("amthi: command 0x%08x: not ready, settling after Unprovision",
+		       command);
+		amthi_send_status(conn, command, STATUS_NOT_READY);
 		return;
 	}
 

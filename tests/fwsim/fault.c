@@ -4,13 +4,27 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fault.h"
 
 struct fw_faults fw_faults;
 struct fw_counters fw_counters;
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 static bool reset_pending;
+/* CLOCK_MONOTONIC ms at which the settle-ms window ends; 0 for none. */
+static uint64_t settle_end_ms;
+
+static const struct {
+	const char *name;
+	enum fw_setup_reply reply;
+} setup_replies[] = {
+	{ "normal", FW_SETUP_REPLY_NORMAL },
+	{ "drop", FW_SETUP_REPLY_DROP },
+	{ "no-return-value", FW_SETUP_REPLY_NO_RETURN_VALUE },
+};
 
 static const struct {
 	const char *name;
@@ -37,6 +51,13 @@ void fw_fault_usage(FILE *out)
 		"  tls-only          announce only ports 16993 and 664 at the next handshake\n"
 		"  close-after-data  send CHANNEL_CLOSE right after each response\n"
 		"  bulk-port         also announce port 16995, which echoes every byte\n"
+		"  setup-reply=MODE  how WS-Man answers IPS_HostBasedSetupService.Setup:\n"
+		"                    normal; drop (apply Setup, never send the HTTP reply);\n"
+		"                    no-return-value (200 without ReturnValue, Setup not applied)\n"
+		"  settle-ms=MS      after an Unprovision, AMTHI answers every command with\n"
+		"                    status 2 (not ready) for MS milliseconds (0 to 600000)\n"
+		"  reject-lsa-auth   answer 401 to every WS-Man request while AMT is in\n"
+		"                    pre-provisioning, so the local system account never logs in\n"
 		"Actions (NAME runs at once, NAME=N at the Nth host LME message from now):\n"
 		"  reset, malformed, truncated, disconnect, out-of-order, keepalive,\n"
 		"  direct-open\n"
@@ -141,6 +162,27 @@ int fw_fault_apply(const char *text, FILE *err)
 		return apply_flag(err, name, value, &fw_faults.close_after_data);
 	if (!strcmp(name, "bulk-port"))
 		return apply_flag(err, name, value, &fw_faults.bulk_port);
+	if (!strcmp(name, "reject-lsa-auth"))
+		return apply_flag(err, name, value, &fw_faults.reject_lsa_auth);
+	if (!strcmp(name, "settle-ms")) {
+		uint32_t ms;
+
+		if (parse_u32(value, &ms) || ms > 600000)
+			return bad_value(err, name, value,
+					 "milliseconds from 0 to 600000");
+		fw_faults.settle_ms = ms;
+		return 0;
+	}
+	if (!strcmp(name, "setup-reply")) {
+		for (i = 0; value && i < ARRAY_LEN(setup_replies); i++) {
+			if (!strcmp(value, setup_replies[i].name)) {
+				fw_faults.setup_reply = setup_replies[i].reply;
+				return 0;
+			}
+		}
+		return bad_value(err, name, value,
+				 "normal, drop or no-return-value");
+	}
 
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		if (!strcmp(name, actions[i].name))
@@ -154,6 +196,31 @@ void fw_fault_clear(void)
 {
 	memset(&fw_faults, 0, sizeof(fw_faults));
 	memset(&fw_counters, 0, sizeof(fw_counters));
+	settle_end_ms = 0;
+}
+
+static uint64_t fault_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void fw_fault_start_settle(void)
+{
+	if (fw_faults.settle_ms)
+		settle_end_ms = fault_now_ms() + fw_faults.settle_ms;
+}
+
+bool fw_fault_settling(void)
+{
+	if (!settle_end_ms)
+		return false;
+	if (fault_now_ms() < settle_end_ms)
+		return true;
+	settle_end_ms = 0;
+	return false;
 }
 
 int fw_fault_write_stats(const char *path)

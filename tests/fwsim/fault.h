@@ -2,7 +2,7 @@
 /*
  * Fault knobs of the firmware model, set with --fault NAME[=VALUE] or at
  * run time through the control FIFO (--control PATH). A knob changes how
- * the LME client answers from then on; an action makes the LME client
+ * the firmware replies from then on; an action makes the LME client
  * send or do one thing, at once or at the Nth host LME message.
  * Counters record what the host sent so that a test can check it.
  */
@@ -24,6 +24,13 @@ enum fw_action {
 	FW_ACTION_DIRECT_OPEN,	/* CHANNEL_OPEN direct-tcpip from AMT */
 };
 
+/* WS-Man's reply to IPS_HostBasedSetupService.Setup (setup-reply=). */
+enum fw_setup_reply {
+	FW_SETUP_REPLY_NORMAL,
+	FW_SETUP_REPLY_DROP,		/* apply Setup, never send the reply */
+	FW_SETUP_REPLY_NO_RETURN_VALUE,	/* 200 without ReturnValue, not applied */
+};
+
 struct fw_faults {
 	uint32_t reply_delay_ms;	/* delay of every CHANNEL_OPEN reply */
 	bool window_set;
@@ -32,6 +39,9 @@ struct fw_faults {
 	bool tls_only;			/* announce only ports 16993 and 664 */
 	bool close_after_data;		/* CHANNEL_CLOSE after each response */
 	bool bulk_port;			/* also announce the echo port 16995 */
+	enum fw_setup_reply setup_reply;
+	uint32_t settle_ms;		/* AMTHI not ready this long after Unprovision */
+	bool reject_lsa_auth;		/* 401 to the local system account */
 
 	enum fw_action action;
 	uint32_t action_at;		/* host messages left before it runs */
@@ -78,6 +88,14 @@ bool fw_fault_take_reset(void);
 void fw_fault_request_reset(void);
 /* Prints the knob and action names for --help. */
 void fw_fault_usage(FILE *out);
+
+/*
+ * Starts the settle-ms window after an Unprovision (AMTHI or WS-Man).
+ * No-op while settle-ms is 0.
+ */
+void fw_fault_start_settle(void);
+/* Returns true while the firmware is inside the settle-ms window. */
+bool fw_fault_settling(void);
 
 /* lme.c: runs @action now on the LME link; returns -1 without a link. */
 int lme_run_action(enum fw_action action);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "fault.h"
 #include "fwsim.h"
 #include "wsman.h"
 #include "wsman_internal.h"
@@ -204,18 +205,37 @@ static enum setup_return wsman_run_setup(const char *body)
 	return SETUP_SUCCESS;
 }
 
+/*
+ * Runs Setup and sends its reply. The setup-reply fault either applies
+ * Setup and sends nothing, so the host sees a lost reply, or sends a
+ * Setup_OUTPUT without ReturnValue and leaves the firmware state alone.
+ */
 static int wsman_setup(struct http_buf *out, const struct wsman_call *call,
 		       const char *body)
 {
 	struct http_buf xml = { 0 };
-	enum setup_return ret = wsman_run_setup(body);
+	enum setup_return ret;
 	int rc;
+
+	if (fw_faults.setup_reply == FW_SETUP_REPLY_DROP) {
+		ret = wsman_run_setup(body);
+		fw_log("wsman: fault setup-reply=drop, Setup returned %d and its reply is not sent",
+		       (int)ret);
+		return 0;
+	}
 
 	rc = wsman_begin_envelope(&xml, call, ACTION_SETUP_RESPONSE,
 				  URI_HOST_SETUP);
-	rc = rc ? rc : http_buf_printf(&xml,
-		"<g:Setup_OUTPUT><g:ReturnValue>%d</g:ReturnValue></g:Setup_OUTPUT>",
-		(int)ret);
+	if (fw_faults.setup_reply == FW_SETUP_REPLY_NO_RETURN_VALUE) {
+		fw_log("wsman: fault setup-reply=no-return-value, Setup not applied");
+		rc = rc ? rc : http_buf_printf(&xml,
+			"<g:Setup_OUTPUT></g:Setup_OUTPUT>");
+	} else {
+		ret = wsman_run_setup(body);
+		rc = rc ? rc : http_buf_printf(&xml,
+			"<g:Setup_OUTPUT><g:ReturnValue>%d</g:ReturnValue></g:Setup_OUTPUT>",
+			(int)ret);
+	}
 	rc = rc ? rc : wsman_end_envelope(&xml);
 	rc = rc ? rc : wsman_send_soap(out, 200, &xml, call->close);
 	http_buf_free(&xml);
@@ -262,6 +282,8 @@ int wsman_handle(const struct http_request *req, struct http_buf *out,
 		 bool *close_after)
 {
 	bool close = http_request_wants_close(req);
+	size_t before;
+	int rc;
 
 	*close_after = close;
 	if (strcmp(req->target, "/wsman")) {
@@ -276,8 +298,19 @@ int wsman_handle(const struct http_request *req, struct http_buf *out,
 		*close_after = true;
 		return http_format_error(out, 405);
 	}
+	/* reject-lsa-auth: only the admin account set by Setup gets in. */
+	if (fw_faults.reject_lsa_auth && !fw_state.admin_digest[0]) {
+		fw_log("wsman: fault reject-lsa-auth, answering 401");
+		return wsman_send_unauthorized(out, close);
+	}
 	if (!digest_check(http_request_header(req, "Authorization"),
 			  req->method, req->target))
 		return wsman_send_unauthorized(out, close);
-	return wsman_dispatch(out, req, close);
+
+	before = out->len;
+	rc = wsman_dispatch(out, req, close);
+	/* A dropped reply (setup-reply=drop) keeps the channel open, silent. */
+	if (rc == 0 && out->len == before)
+		*close_after = false;
+	return rc;
 }

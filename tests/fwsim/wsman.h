@@ -14,7 +14,8 @@
 
 /*
  * Handles one complete request and appends the whole HTTP response to
- * @out. Sets *close_after when the connection must close after it.
+ * @out, or nothing when the setup-reply=drop fault drops it. Sets
+ * *close_after when the connection must close after the response.
  * Returns 0, or -1 when out of memory.
  */
 int wsman_handle(const struct http_request *req, struct http_buf *out,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fault.h"
 #include "fwsim.h"
 #include "wsman.h"
 #include "wsman_internal.h"
@@ -41,6 +42,7 @@ static int wsman_run_unprovision(const char *body)
 	fw_state.provisioning_state = 0;
 	fw_state.control_mode = 0;
 	memset(fw_state.admin_digest, 0, sizeof(fw_state.admin_digest));
+	fw_fault_start_settle();
 	fw_log("wsman: Unprovision done, back to pre-provisioning");
 	return PT_STATUS_SUCCESS;
 }

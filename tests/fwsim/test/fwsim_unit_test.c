@@ -1865,6 +1865,16 @@ static void test_fault_parsing(void)
 	CHECK(fw_faults.open_failure == 4);
 	CHECK(fault_apply("tls-only") == 0);
 	CHECK(fw_faults.tls_only);
+	CHECK(fault_apply("setup-reply=drop") == 0);
+	CHECK(fw_faults.setup_reply == FW_SETUP_REPLY_DROP);
+	CHECK(fault_apply("setup-reply=no-return-value") == 0);
+	CHECK(fw_faults.setup_reply == FW_SETUP_REPLY_NO_RETURN_VALUE);
+	CHECK(fault_apply("setup-reply=normal") == 0);
+	CHECK(fw_faults.setup_reply == FW_SETUP_REPLY_NORMAL);
+	CHECK(fault_apply("settle-ms=1500") == 0);
+	CHECK(fw_faults.settle_ms == 1500);
+	CHECK(fault_apply("reject-lsa-auth") == 0);
+	CHECK(fw_faults.reject_lsa_auth);
 	CHECK(fault_apply("reset=3") == 0);
 	CHECK(fw_faults.action == FW_ACTION_RESET);
 	CHECK(fw_faults.action_at == 3);
@@ -1877,11 +1887,23 @@ static void test_fault_parsing(void)
 	CHECK(fault_apply("open-failure=0") == -1);
 	CHECK(fault_apply("tls-only=1") == -1);
 	CHECK(fault_apply("=1") == -1);
+	CHECK(fault_apply("setup-reply") == -1);
+	CHECK(fault_apply("setup-reply=") == -1);
+	CHECK(fault_apply("setup-reply=lost") == -1);
+	CHECK(fw_faults.setup_reply == FW_SETUP_REPLY_NORMAL);
+	CHECK(fault_apply("settle-ms") == -1);
+	CHECK(fault_apply("settle-ms=600001") == -1);
+	CHECK(fault_apply("settle-ms=5s") == -1);
+	CHECK(fw_faults.settle_ms == 1500);
+	CHECK(fault_apply("reject-lsa-auth=1") == -1);
 	/* No LME link exists, so an action cannot run at once. */
 	CHECK(fault_apply("keepalive") == -1);
 	fw_fault_clear();
 	CHECK(fw_faults.action == FW_ACTION_NONE);
 	CHECK(!fw_faults.tls_only);
+	CHECK(fw_faults.setup_reply == FW_SETUP_REPLY_NORMAL);
+	CHECK(fw_faults.settle_ms == 0);
+	CHECK(!fw_faults.reject_lsa_auth);
 }
 
 static void test_fault_open_failure_and_window(void)
@@ -2022,6 +2044,169 @@ static void test_fault_tls_only_ports(void)
 	fw_fault_clear();
 }
 
+/* Gets a nonce with an unauthenticated request; builds the LSA's header. */
+static bool lsa_authorization(char *auth, size_t size)
+{
+	static char request[16384];
+	static struct http_response r;
+	char nonce[64], ha1[33];
+	bool closed;
+
+	make_wsman_request(request, sizeof(request), NULL, GET_ACTION, GS_URI,
+			   "0", "", false);
+	if (!CHECK(wsman_exchange(request, 1 << 20, &r, &closed)) ||
+	    !CHECK(challenge_nonce(&r, nonce)))
+		return false;
+	md5_hex(ha1, "%s:%s:%s", fw_state.lsa_user, fw_state.digest_realm,
+		fw_state.lsa_password);
+	make_authorization(auth, size, fw_state.lsa_user, ha1,
+			   fw_state.digest_realm, nonce, "/wsman");
+	return true;
+}
+
+/*
+ * Resets the firmware and its faults, starts LME and builds the local
+ * system account's Authorization header. Returns false on a failed check.
+ */
+static bool start_lsa_session(char *auth, size_t size)
+{
+	reset_state(FW_SKU_AMT);
+	fw_fault_clear();
+	lme_start();
+	return lme_handshake() && lsa_authorization(auth, size);
+}
+
+static void end_lsa_session(void)
+{
+	CHECK(!lme_conn.disconnected);
+	lme_stop();
+	fw_fault_clear();
+}
+
+/* Builds a valid Setup request for the admin password "P@ssw0rd-Test". */
+static void make_setup_request(char *request, size_t size, const char *auth,
+			       const char *message_id)
+{
+	char admin_ha1[33], body[512];
+
+	md5_hex(admin_ha1, "admin:%s:%s", fw_state.digest_realm, "P@ssw0rd-Test");
+	snprintf(body, sizeof(body),
+		 "<r:Setup_INPUT xmlns:r=\"%s\">"
+		 "<r:NetAdminPassEncryptionType>2</r:NetAdminPassEncryptionType>"
+		 "<r:NetworkAdminPassword>%s</r:NetworkAdminPassword>"
+		 "</r:Setup_INPUT>", HBS_URI, admin_ha1);
+	make_wsman_request(request, size, auth, HBS_URI "/Setup", HBS_URI,
+			   message_id, body, false);
+}
+
+static void test_fault_setup_reply_drop(void)
+{
+	static char request[16384];
+	static struct http_response r;
+	char auth[1024];
+	bool closed;
+
+	if (!start_lsa_session(auth, sizeof(auth)))
+		goto out;
+	CHECK(fault_apply("setup-reply=drop") == 0);
+	make_setup_request(request, sizeof(request), auth, "1");
+	/* No reply bytes and no CHANNEL_CLOSE: the host has to time out. */
+	CHECK(!wsman_exchange(request, 1 << 20, &r, &closed));
+	CHECK(!closed);
+	CHECK(fw_state.control_mode == 1);
+	CHECK(fw_state.provisioning_state == 2);
+	CHECK(fw_state.admin_digest[0] != '\0');
+out:
+	end_lsa_session();
+}
+
+static void test_fault_setup_reply_no_return_value(void)
+{
+	static char request[16384];
+	static struct http_response r;
+	char auth[1024], text[64];
+	bool closed;
+
+	if (!start_lsa_session(auth, sizeof(auth)))
+		goto out;
+	CHECK(fault_apply("setup-reply=no-return-value") == 0);
+	make_setup_request(request, sizeof(request), auth, "1");
+	if (CHECK(wsman_exchange(request, 1 << 20, &r, &closed))) {
+		CHECK(r.status == 200);
+		CHECK(closed);
+		CHECK(strstr(r.body, "Setup_OUTPUT") != NULL);
+		CHECK(wsman_element_text(r.body, "ReturnValue", text,
+					 sizeof(text)) == -1);
+	}
+	CHECK(fw_state.control_mode == 0);
+	CHECK(fw_state.provisioning_state == 0);
+	CHECK(fw_state.admin_digest[0] == '\0');
+out:
+	end_lsa_session();
+}
+
+static void test_fault_reject_lsa_auth(void)
+{
+	static char request[16384];
+	static struct http_response r;
+	char auth[1024];
+	bool closed;
+
+	if (!start_lsa_session(auth, sizeof(auth)))
+		goto out;
+	CHECK(fault_apply("reject-lsa-auth") == 0);
+	make_wsman_request(request, sizeof(request), auth, GET_ACTION, GS_URI,
+			   "1", "", false);
+	if (CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		CHECK(r.status == 401);
+	make_setup_request(request, sizeof(request), auth, "2");
+	if (CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		CHECK(r.status == 401);
+	CHECK(fw_state.provisioning_state == 0);
+
+	/* The same credentials work again once the knob is cleared. */
+	fw_fault_clear();
+	make_wsman_request(request, sizeof(request), auth, GET_ACTION, GS_URI,
+			   "3", "", false);
+	if (CHECK(wsman_exchange(request, 1 << 20, &r, &closed)))
+		CHECK(r.status == 200);
+out:
+	end_lsa_session();
+}
+
+static void test_fault_settle_after_unprovision(void)
+{
+	struct timespec wait = { 0, 120 * 1000000L };
+	uint8_t mode[4] = { 0 };
+	const struct fake_msg *m;
+
+	reset_state(FW_SKU_AMT);
+	fw_fault_clear();
+	fw_state.control_mode = 1;
+	fw_state.provisioning_state = 2;
+	CHECK(fault_apply("settle-ms=100") == 0);
+
+	/* Before any Unprovision the firmware is ready. */
+	m = amthi_call(0x0400006B, NULL, 0);
+	CHECK(amthi_reply_status(m, 0x0400006B) == 0);
+
+	m = amthi_call(0x04000010, mode, 4);
+	CHECK(amthi_reply_status(m, 0x04000010) == 0);
+	m = amthi_call(0x0400001A, NULL, 0);
+	CHECK(amthi_reply_status(m, 0x0400001A) == 2);
+	m = amthi_call(0x0400006B, NULL, 0);
+	CHECK(amthi_reply_status(m, 0x0400006B) == 2);
+	/* A malformed request still gets its own status. */
+	m = amthi_call(0x04000010, NULL, 0);
+	CHECK(amthi_reply_status(m, 0x04000010) == 4);
+
+	nanosleep(&wait, NULL);
+	m = amthi_call(0x0400006B, NULL, 0);
+	if (amthi_reply_status(m, 0x0400006B) == 0 && CHECK(m->len == 20))
+		CHECK(le32(m->data + 16) == 0);
+	fw_fault_clear();
+}
+
 int main(void)
 {
 	fake_conn_init(&amthi_conn, &fw_amthi_client);
@@ -2057,6 +2242,12 @@ int main(void)
 	run_test("fault direct open reply", test_fault_direct_open_reply);
 	run_test("fault action at message", test_fault_action_at_message);
 	run_test("fault tls only ports", test_fault_tls_only_ports);
+	run_test("fault setup reply drop", test_fault_setup_reply_drop);
+	run_test("fault setup reply no return value",
+		 test_fault_setup_reply_no_return_value);
+	run_test("fault reject lsa auth", test_fault_reject_lsa_auth);
+	run_test("fault settle after unprovision",
+		 test_fault_settle_after_unprovision);
 	run_test("wsman full ccm flow", test_wsman_full_flow);
 	run_test("wsman unprovision", test_wsman_unprovision);
 	run_test("wsman faults", test_wsman_faults);
