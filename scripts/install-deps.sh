@@ -28,6 +28,8 @@ packages=(
 	tinyproxy-bin
 	# checkpatch.pl
 	perl
+	# tests/rps/smoke_test.py: the RPS test peer's own tests
+	python3
 	# DKMS and package checks: scripts/dkms-check.sh, scripts/package-check.sh
 	dkms debhelper dh-dkms dpkg-dev fakeroot rpm
 	# tests/image: a debootstrapped Debian 12 root filesystem

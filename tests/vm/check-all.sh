@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# `make check`: the host unit tests, then the guest suites on the 6.1 and
-# 6.12 kernels. Ends with one line `N passed, N failed` over all of them
+# `make check`: the host tests (vproctl and codec unit tests, the firmware
+# model's unit tests, the RPS test peer's tests), then the guest suites on
+# the 6.1 and 6.12 kernels. Ends with one line `N passed, N failed` over all of them
 # and exits non-zero on any failure. Logs go to build/check/.
 set -uo pipefail
 
@@ -30,6 +31,16 @@ count_tap() {
 echo "check: host unit tests (make check-unit)"
 make --no-print-directory -C "$repo" check-unit 2>&1 | tee "$logs/unit.log"
 count_tap "$logs/unit.log" "${PIPESTATUS[0]}" "check-unit"
+
+echo "check: firmware model unit tests (make -C tests/fwsim/test check)"
+make --no-print-directory -C "$repo/tests/fwsim/test" check 2>&1 |
+	tee "$logs/fwsim.log"
+count_tap "$logs/fwsim.log" "${PIPESTATUS[0]}" "fwsim unit tests"
+
+echo "check: RPS test peer (tests/rps/smoke_test.py)"
+{ make --no-print-directory -C "$repo/tests/rps" &&
+	python3 "$repo/tests/rps/smoke_test.py"; } 2>&1 | tee "$logs/rps.log"
+count_tap "$logs/rps.log" "${PIPESTATUS[0]}" "RPS test peer tests"
 
 for kver in 6.1 6.12; do
 	echo "check: guest suites on Linux $kver (tests/vm/run.sh $kver check)"
