@@ -199,7 +199,8 @@ static int prepare_request(const struct activate_args *a, const char *password,
 	snap = calloc(1, sizeof(*snap));
 	if (!snap)
 		return vp_error(VP_EXIT_GENERIC_FAILURE, "Out of memory.");
-	ret = amt_read_snapshot(AMT_QUERY_ACCOUNT | AMT_QUERY_HASHES, snap);
+	ret = amt_read_snapshot_when_ready(AMT_QUERY_ACCOUNT | AMT_QUERY_HASHES,
+					   snap);
 	if (ret) {
 		snprintf(reason, reason_size, "%s", vp_exit_name(ret));
 		free(snap);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "amthi_query.h"
 #include "exit_codes.h"
@@ -79,6 +80,20 @@ static bool query_lan(struct heci *heci, uint8_t *buf, size_t size,
 	return amthi_parse_lan_settings(p, len, out) == 0;
 }
 
+/* Runs amthi_call() and records a "not ready" status in @snap. */
+static int call_noting_ready(struct heci *heci, struct amt_snapshot *snap,
+			     uint32_t command, const void *body,
+			     uint32_t body_len, uint8_t *buf, size_t size,
+			     const uint8_t **payload, size_t *payload_len)
+{
+	int ret = amthi_call(heci, command, body, body_len, buf, size, payload,
+			     payload_len);
+
+	if (ret == AMTHI_STATUS_NOT_READY)
+		snap->not_ready = true;
+	return ret;
+}
+
 static void query_optional(struct heci *heci, unsigned int groups,
 			   uint8_t *buf, size_t size, struct amt_snapshot *snap)
 {
@@ -90,8 +105,8 @@ static void query_optional(struct heci *heci, unsigned int groups,
 		       &len) == 0)
 		snap->uuid_ok = amthi_parse_uuid(p, len, snap->uuid) == 0;
 
-	if (amthi_call(heci, AMTHI_CMD_GET_CONTROL_MODE, NULL, 0, buf, size,
-		       &p, &len) == 0)
+	if (call_noting_ready(heci, snap, AMTHI_CMD_GET_CONTROL_MODE, NULL, 0,
+			      buf, size, &p, &len) == 0)
 		snap->control_mode_ok =
 			amthi_parse_u32(p, len, &snap->control_mode) == 0;
 
@@ -103,8 +118,9 @@ static void query_optional(struct heci *heci, unsigned int groups,
 
 	/* GetLocalSystemAccount takes 40 reserved zero bytes. */
 	if ((groups & AMT_QUERY_ACCOUNT) &&
-	    amthi_call(heci, AMTHI_CMD_GET_LOCAL_SYSTEM_ACCOUNT, zero_body,
-		       sizeof(zero_body), buf, size, &p, &len) == 0)
+	    call_noting_ready(heci, snap, AMTHI_CMD_GET_LOCAL_SYSTEM_ACCOUNT,
+			      zero_body, sizeof(zero_body), buf, size, &p,
+			      &len) == 0)
 		snap->account_ok =
 			amthi_parse_local_account(p, len, &snap->account) == 0;
 
@@ -215,7 +231,13 @@ static int report_connect_error(int err)
 	}
 }
 
-int amt_read_snapshot(unsigned int groups, struct amt_snapshot *snap)
+/*
+ * Connects to AMTHI and reads a snapshot. Returns a printed exit code
+ * when the connection fails, else 0 with amt_query_snapshot()'s result
+ * in *@query_ret.
+ */
+static int try_read_snapshot(unsigned int groups, struct amt_snapshot *snap,
+			     int *query_ret)
 {
 	struct heci heci;
 	int ret;
@@ -224,9 +246,14 @@ int amt_read_snapshot(unsigned int groups, struct amt_snapshot *snap)
 	if (ret < 0)
 		return report_connect_error(ret);
 
-	ret = amt_query_snapshot(&heci, groups, snap);
+	*query_ret = amt_query_snapshot(&heci, groups, snap);
 	heci_close(&heci);
+	return 0;
+}
 
+/* Prints the error for amt_query_snapshot()'s result @ret, if any. */
+static int report_snapshot(int ret, const struct amt_snapshot *snap)
+{
 	if (ret < 0)
 		return vp_error(VP_EXIT_AMT_NOT_READY,
 				"AMTHI GetCodeVersions failed: %s. Retry later.",
@@ -239,4 +266,49 @@ int amt_read_snapshot(unsigned int groups, struct amt_snapshot *snap)
 		return vp_error(VP_EXIT_AMT_NOT_DETECTED,
 				"The firmware reports no code versions: AMT is disabled. Enable it in the BIOS or MEBx.");
 	return 0;
+}
+
+int amt_read_snapshot(unsigned int groups, struct amt_snapshot *snap)
+{
+	int query_ret = 0;
+	int ret;
+
+	ret = try_read_snapshot(groups, snap, &query_ret);
+	return ret ? ret : report_snapshot(query_ret, snap);
+}
+
+void amt_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int amt_read_snapshot_when_ready(unsigned int groups,
+				 struct amt_snapshot *snap)
+{
+	long waited = 0;
+	int query_ret = 0;
+	int ret;
+
+	for (;;) {
+		ret = try_read_snapshot(groups, snap, &query_ret);
+		if (ret)
+			return ret;
+		if (query_ret != AMTHI_STATUS_NOT_READY && !snap->not_ready)
+			return report_snapshot(query_ret, snap);
+		amt_snapshot_wipe(snap);
+		if (waited >= AMT_READY_TIMEOUT_MS)
+			break;
+		if (waited == 0)
+			fprintf(stderr,
+				"vproctl: AMT is not ready (AMTHI status 2), waiting up to %d s\n",
+				AMT_READY_TIMEOUT_MS / 1000);
+		amt_sleep_ms(AMT_READY_INTERVAL_MS);
+		waited += AMT_READY_INTERVAL_MS;
+	}
+	return vp_error(VP_EXIT_AMT_NOT_READY,
+			"AMTHI still returns status 2 (not ready) after %d s. The firmware may still be settling after a deactivation: wait a minute and run the command again. If it persists, restart the device.",
+			AMT_READY_TIMEOUT_MS / 1000);
 }

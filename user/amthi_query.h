@@ -36,10 +36,19 @@ struct amt_snapshot {
 	struct amthi_cert_hash hashes[AMTHI_MAX_HASH_HANDLES];
 	uint32_t hash_count;
 	bool hashes_ok;
+	bool not_ready;		/* a query after GetCodeVersions got status 2 */
 };
 
 /* Per-command wait for the firmware's reply. */
 #define AMTHI_REPLY_TIMEOUT_MS	5000
+
+/*
+ * Longest wait for AMTHI to stop returning status 2 (not ready), which
+ * firmware does for a while after an Unprovision, and the poll interval.
+ * NOTE: 20 s is a chosen bound, not a measured firmware settle time.
+ */
+#define AMT_READY_TIMEOUT_MS	20000
+#define AMT_READY_INTERVAL_MS	1000
 
 /* Bits selecting the optional query groups of amt_query_snapshot(). */
 #define AMT_QUERY_ACCOUNT	0x1u
@@ -71,6 +80,19 @@ int amt_query_snapshot(struct heci *heci, unsigned int groups,
  * "Error N" message and returns the exit code on failure, else 0.
  */
 int amt_read_snapshot(unsigned int groups, struct amt_snapshot *snap);
+
+/*
+ * Reads a snapshot like amt_read_snapshot(), but while AMTHI returns
+ * status 2 (not ready) for GetCodeVersions, GetControlMode or a selected
+ * query, polls every AMT_READY_INTERVAL_MS for up to AMT_READY_TIMEOUT_MS.
+ * Prints one line on stderr when it starts to wait. Past the bound it
+ * prints "Error 4" and returns VP_EXIT_AMT_NOT_READY.
+ */
+int amt_read_snapshot_when_ready(unsigned int groups,
+				 struct amt_snapshot *snap);
+
+/* Sleeps @ms milliseconds, resuming after signals. */
+void amt_sleep_ms(long ms);
 
 /* Wipes the local system account password held in @snap. */
 void amt_snapshot_wipe(struct amt_snapshot *snap);

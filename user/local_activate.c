@@ -5,14 +5,16 @@
  * Get for the digest realm, then IPS_HostBasedSetupService Setup with the
  * admin password digest. Exit codes follow rpc-go v2's local activation:
  * 111 when AMT is already activated, 71 when AMTHI queries fail, 102 when
- * a WS-Man call or Setup fails (rpc-go internal/local/activate.go).
+ * a WS-Man call or Setup fails (rpc-go internal/local/activate.go). On
+ * top of that: 4 when AMTHI stays "not ready" past AMT_READY_TIMEOUT_MS,
+ * 100 when AMT rejects the local system account, 101 for a Setup reply
+ * without ReturnValue, and 138 when AMT does not forward port 16992.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "amthi_query.h"
 #include "commands.h"
@@ -127,6 +129,52 @@ static int fail_status(int code, const char *reason)
 	return code;
 }
 
+/*
+ * True when the APF link to AMT is up but AMT did not forward the
+ * non-TLS port 16992, as AMT 19 and later do when they enforce TLS on
+ * local ports. LMS hides that case behind its own errors.
+ */
+static bool http_port_not_forwarded(const struct transport *t, int err)
+{
+	unsigned int i;
+
+	switch (t->chosen) {
+	case TRANSPORT_APF:
+		/* vpro_heci returns EHOSTUNREACH for a port AMT did not announce. */
+		return err == -EHOSTUNREACH;
+	case TRANSPORT_MEI:
+		if (err != -ECONNREFUSED || !t->mei_open || !t->mei.link_up ||
+		    !t->mei.port_count)
+			return false;
+		for (i = 0; i < t->mei.port_count; i++)
+			if (t->mei.ports[i] == VPRO_AMT_PORT_HTTP)
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Prints the error for a failed WS-Man call and returns its exit code. */
+static int wsman_call_error(const struct wsman_client *c,
+			    enum wsman_error werr, const char *call,
+			    const char *err)
+{
+	if (werr == WSMAN_ERR_TRANSPORT &&
+	    http_port_not_forwarded(c->transport, c->transport_errno))
+		return vp_error(VP_EXIT_UNSUPPORTED_AMT_VERSION,
+				"AMT does not forward its non-TLS port %d, because this firmware enforces TLS on local ports, so local CCM activation over port %d is not possible. Use a provisioning tool that connects to the TLS port 16993.",
+				VPRO_AMT_PORT_HTTP, VPRO_AMT_PORT_HTTP);
+	if (werr == WSMAN_ERR_TRANSPORT)
+		return transport_error(c->transport, c->transport_errno);
+	if (werr == WSMAN_ERR_AUTH)
+		return vp_error(VP_EXIT_AMT_AUTHENTICATION_FAILED,
+				"WS-Man %s failed: %s. AMT did not accept the local system account that AMTHI GetLocalSystemAccount returned. Retry; if it persists, check the firmware with \"vproctl info\" or unprovision AMT in MEBx.",
+				call, err);
+	return vp_error(VP_EXIT_ACTIVATION_FAILED, "WS-Man %s failed: %s.",
+			call, err);
+}
+
 /* Reads the digest realm with Get AMT_GeneralSettings. */
 static int read_realm(struct wsman_client *c, char *realm, size_t size)
 {
@@ -139,12 +187,8 @@ static int read_realm(struct wsman_client *c, char *realm, size_t size)
 		return vp_error(VP_EXIT_GENERIC_FAILURE, "Out of memory.");
 	werr = wsman_post(c, xml, &body, err, sizeof(err));
 	free(xml);
-	if (werr == WSMAN_ERR_TRANSPORT)
-		return transport_error(c->transport, c->transport_errno);
 	if (werr != WSMAN_OK)
-		return vp_error(VP_EXIT_ACTIVATION_FAILED,
-				"WS-Man Get AMT_GeneralSettings failed: %s.",
-				err);
+		return wsman_call_error(c, werr, "Get AMT_GeneralSettings", err);
 	if (wsman_element_text(body, "DigestRealm", realm, size) || !realm[0]) {
 		free(body);
 		return vp_error(VP_EXIT_WSMAN_MESSAGE_ERROR,
@@ -187,8 +231,7 @@ static int run_setup(struct wsman_client *c, const char *realm,
 				err);
 			return VP_EXIT_ACTIVATION_FAILED;
 		}
-		return vp_error(VP_EXIT_ACTIVATION_FAILED,
-				"WS-Man Setup failed: %s.", err);
+		return wsman_call_error(c, werr, "Setup", err);
 	}
 	if (wsman_return_value(body, &value)) {
 		free(body);
@@ -201,14 +244,6 @@ static int run_setup(struct wsman_client *c, const char *realm,
 				"IPS_HostBasedSetupService Setup returned %lu (2 means AMT is not in pre-provisioning, 3 an invalid parameter). Check \"vproctl info\".",
 				value);
 	return 0;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 /* Waits until GetControlMode reports CCM. Returns 0 or a printed exit code. */
@@ -225,7 +260,7 @@ static int confirm_ccm(struct amt_snapshot *snap)
 			return 0;
 		if (waited >= CONFIRM_TIMEOUT_MS)
 			break;
-		sleep_ms(CONFIRM_INTERVAL_MS);
+		amt_sleep_ms(CONFIRM_INTERVAL_MS);
 		waited += CONFIRM_INTERVAL_MS;
 	}
 	if (!snap->control_mode_ok)
@@ -291,7 +326,7 @@ int cmd_activate_local(int argc, char **argv)
 	}
 
 	status_report(VPRO_ACTIVATION_IN_PROGRESS, NULL);
-	ret = amt_read_snapshot(AMT_QUERY_ACCOUNT, snap);
+	ret = amt_read_snapshot_when_ready(AMT_QUERY_ACCOUNT, snap);
 	if (ret) {
 		ret = fail_status(ret, vp_exit_name(ret));
 	} else if (!snap->control_mode_ok || !snap->account_ok) {

@@ -36,6 +36,7 @@ set -u
 
 PROFILE_PASSWORD='Exit-Codes-Passw0rd'
 CONTROL_FIFO=/run/fwsim.ctl
+SYSFS=/sys/class/vpro/vpro0
 # A URL on which nothing listens: rows that fail before connecting.
 NO_RPS_URL=wss://127.0.0.1:1/activate
 
@@ -283,6 +284,119 @@ rows_setup_rejected() {
 		vproctl activate --local --ccm --password "$PROFILE_PASSWORD"
 }
 
+# Succeeds when sysfs attribute $1 reads $2 within 5 s, after a refresh.
+sysfs_is() {
+	echo 1 >"$SYSFS/refresh" 2>/dev/null
+	i=0
+	while [ $i -lt 50 ]; do
+		[ "$(cat "$SYSFS/$1" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# $SYSFS/$1 is '$(cat "$SYSFS/$1" 2>&1)', expected '$2'"
+	return 1
+}
+
+# Sets one fwsim fault through the control FIFO and records a failed
+# check when fwsim did not read it.
+set_fault() {
+	fwsim_control "$1" && return 0
+	result 1 "fwsim did not apply $1 through $CONTROL_FIFO"
+	return 1
+}
+
+# Local activation against firmware faults: a lost or incomplete Setup
+# reply, rejected local system account credentials, and firmware that
+# is not ready for a while after Unprovision.
+rows_local_faults() {
+	local_activate='vproctl activate --local --ccm --password-file'
+
+	# The reply is lost, but AMT did activate: the control mode decides.
+	if set_fault setup-reply=drop; then
+		check_row 0 "Setup reply lost, AMT activated" \
+			$local_activate "$work/password"
+		grep -q '^Warning: WS-Man Setup failed: .*checking the control mode' \
+			"$work/err"
+		result $? "lost Setup reply gives a warning"
+		sysfs_is control_mode ccm
+		result $? "control_mode is ccm after the lost Setup reply"
+	fi
+	fwsim_control clear
+	check_row 0 "deactivate --local after the lost Setup reply" \
+		vproctl deactivate --local
+
+	if set_fault setup-reply=no-return-value; then
+		check_row 101 "Setup reply without ReturnValue" \
+			$local_activate "$work/password"
+		sysfs_is provisioning_state pre
+		result $? "provisioning_state is pre after a Setup reply without ReturnValue"
+	fi
+	fwsim_control clear
+
+	if set_fault reject-lsa-auth; then
+		check_row 100 "AMT rejects the local system account" \
+			$local_activate "$work/password"
+		sysfs_is provisioning_state pre
+		result $? "provisioning_state is pre after the rejected login"
+	fi
+	fwsim_control clear
+
+	# Firmware not ready after Unprovision: 3 s is within vproctl's 20 s
+	# bound, 30 s is past it.
+	check_row 0 "activate --local before the settle rows" \
+		$local_activate "$work/password"
+	if set_fault settle-ms=3000; then
+		check_row 0 "deactivate --local with a 3 s settle" \
+			vproctl deactivate --local
+		check_row 0 "activate --local at once after deactivation" \
+			$local_activate "$work/password"
+		grep -q 'AMT is not ready (AMTHI status 2), waiting up to 20 s' \
+			"$work/err"
+		result $? "activate --local says that it waits for AMT"
+	fi
+	if set_fault settle-ms=30000; then
+		check_row 0 "deactivate --local with a 30 s settle" \
+			vproctl deactivate --local
+		check_row 4 "activate --local while AMT settles for 30 s" \
+			$local_activate "$work/password"
+		grep -q '^Error 4: .*status 2 (not ready) after 20 s' "$work/err"
+		result $? "exit 4 names the status and the 20 s bound"
+	fi
+	fwsim_control clear
+	sysfs_is provisioning_state pre
+	result $? "provisioning_state is pre after the settle rows"
+
+	# The RPS path waits too.
+	check_row 0 "activate --local before the RPS settle row" \
+		$local_activate "$work/password"
+	if set_fault settle-ms=3000; then
+		check_row 0 "deactivate --local with a 3 s settle before RPS" \
+			vproctl deactivate --local
+		check_peer_row 0 "activate through RPS at once after deactivation" -- \
+			vproctl activate -u '$peer_url' --ca "$certs/ca.pem" --profile ccm
+		grep -q 'AMT is not ready (AMTHI status 2), waiting up to 20 s' \
+			"$work/err"
+		result $? "activate through RPS says that it waits for AMT"
+	fi
+	fwsim_control clear
+}
+
+# fwsim --fault=tls-only announces only ports 16993 and 664. The mei row
+# runs first, before vpro_heci's APF link connects to the LME client.
+rows_tls_only() {
+	check_row 138 "TLS-only firmware over LME on /dev/mei0" \
+		vproctl activate --local --ccm --password-file "$work/password" \
+		--transport mei
+	grep -q '^Error 138: .*non-TLS port 16992' "$work/err"
+	result $? "exit 138 over LME names the non-TLS port"
+	check_row 138 "TLS-only firmware over /dev/vpro_apf0" \
+		vproctl activate --local --ccm --password-file "$work/password"
+	grep -q '^Error 138: .*non-TLS port 16992' "$work/err"
+	result $? "exit 138 over /dev/vpro_apf0 names the non-TLS port"
+	sysfs_is provisioning_state pre
+	result $? "provisioning_state is pre after the TLS-only rows"
+}
+
 for prog in vproctl rps-peer timeout su; do
 	if ! command -v "$prog" >/dev/null; then
 		echo "Bail out! $prog not found"
@@ -296,8 +410,10 @@ main) rows_main ;;
 none) rows_none ;;
 invalid-uuid) rows_invalid_uuid ;;
 setup-rejected) rows_setup_rejected ;;
+local-faults) rows_local_faults ;;
+tls-only) rows_tls_only ;;
 *)
-	echo "Bail out! unknown row set \"$set_name\": use main, none, invalid-uuid or setup-rejected"
+	echo "Bail out! unknown row set \"$set_name\": use main, none, invalid-uuid, setup-rejected, local-faults or tls-only"
 	exit 1
 	;;
 esac
