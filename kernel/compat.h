@@ -11,6 +11,10 @@
 #include <linux/mei_cl_bus.h>
 #include <linux/version.h>
 
+/* cldev_send.c */
+ssize_t vpro_cldev_send_bounded(struct mei_cl_device *cldev, const u8 *buf,
+				size_t len, unsigned long timeout_ms);
+
 /*
  * mei_cldev_recv_timeout() and mei_cldev_send_timeout() exist in 6.12 and
  * are missing from 6.1.
@@ -42,14 +46,8 @@ static inline ssize_t vpro_cldev_send(struct mei_cl_device *cldev,
 				      const u8 *buf, size_t len,
 				      unsigned long timeout_ms)
 {
-	/*
-	 * NOTE: 6.1 has no send timeout; this waits for the ME's credit.
-	 * When the ME stops replying during the probe query, the send never
-	 * returns. The MEI bus rescan work that runs the probe holds the
-	 * bus lock meanwhile, so the device's removal (mei_stop()) blocks
-	 * too, as race_test's dump_while_device_churns shows.
-	 */
-	return mei_cldev_send(cldev, buf, len);
+	/* 6.1 has no send timeout: cldev_send.c bounds it. */
+	return vpro_cldev_send_bounded(cldev, buf, len, timeout_ms);
 }
 
 /*

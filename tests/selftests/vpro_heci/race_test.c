@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <netlink/genl/ctrl.h>
@@ -419,17 +418,6 @@ static int stop_own_fwsim(pid_t pid)
 	return -1;
 }
 
-/* True when the running kernel is older than @major.@minor. */
-static bool kernel_older_than(int major, int minor)
-{
-	struct utsname uts;
-	int kmajor = 0, kminor = 0;
-
-	if (uname(&uts) || sscanf(uts.release, "%d.%d", &kmajor, &kminor) != 2)
-		return false;
-	return kmajor < major || (kmajor == major && kminor < minor);
-}
-
 TEST_F_TIMEOUT(race, dump_while_device_churns, TEST_TIMEOUT_S * 2)
 {
 	struct dumper dumpers[2] = { 0 };
@@ -438,15 +426,6 @@ TEST_F_TIMEOUT(race, dump_while_device_churns, TEST_TIMEOUT_S * 2)
 	struct nl_sock *sock;
 	pid_t runner_fwsim, own;
 	int family, i;
-
-	/*
-	 * NOTE: 6.1's mei_cldev_send() has no timeout. When the firmware
-	 * stops while vpro_heci's probe waits for an AMTHI reply, the probe
-	 * keeps the MEI bus lock and removing the device hangs (seen in 2 of
-	 * 4 runs). Skipped there, visibly, until the query leaves probe.
-	 */
-	if (kernel_older_than(6, 2))
-		SKIP(return, "known bug on Linux 6.1: MEI device removal can hang behind vpro_heci's probe-time AMTHI query");
 
 	sock = nl_socket_alloc();
 	ASSERT_NE(NULL, sock);
