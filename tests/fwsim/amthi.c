@@ -365,7 +365,8 @@ static void amthi_received(struct fw_conn *conn, const uint8_t *msg,
 
 	/*
 	 * settle-ms models firmware that is not ready yet right after an
-	 * Unprovision: every well-formed command gets status 2 (not ready).
+	 * Unprovision: every well-formed command gets status 2 (not ready),
+	 * and WS-Man on the LME client works as before.
 	 * NOTE: status 2 for every command is a model of the "not ready
 	 * after deactivation" reports of rpc-go users, not a hardware trace.
 	 */

@@ -16,18 +16,26 @@
 #                                                    37
 #   amt:--state=post exit_codes_test.sh setup-rejected
 #                                                    102
+#   amt:--control=/run/fwsim.ctl exit_codes_test.sh local-faults
+#       0 (Setup reply lost, control mode rechecked), 101 (Setup reply
+#       without ReturnValue), 100 (401 for the local system account),
+#       0 and 4 (AMTHI not ready after Unprovision, within and past
+#       vproctl's 20 s bound, local and through RPS)
+#   amt:--fault=tls-only exit_codes_test.sh tls-only
+#                                                    138 (mei and apf)
 #
 # Codes that cannot be reached here, and why:
 #   2   /dev/mei0 always exists in the VM, because mesim provides it.
-#   4   needs AMTHI busy for 3 s or a failing GetCodeVersions; fwsim has
-#       no fault for either.
 #   10  needs RPS to fail in the middle of a session (a dropped
 #       connection or 60 s of silence); rps-peer has no such mode.
 #   24  vproctl never returns it: an empty DNS suffix is sent as is and
 #       RPS checks it only for admin control mode.
-#   100 104 138  vproctl has no code path that returns them.
-#   101 needs a WS-Man reply without DigestRealm or ReturnValue, which
-#       fwsim never sends.
+#   104 vproctl has no code path that returns it.
+#
+# The rows for 100, 101 and 138 use "activate --local", because only
+# local activation reads WS-Man replies itself. Through RPS, RPS reports
+# WS-Man errors. The row for 4 covers AMTHI "not ready". AMTHI busy for
+# 3 s, which also gives 4, has no fwsim fault.
 #
 # Needs vproctl, rps-peer, timeout and su (busybox). Certificates come
 # from $VPRO_RPS_CERTS (default /etc/vpro-vm/certs). Prints TAP and
