@@ -4,6 +4,9 @@
 # Creates a throwaway test CA and a server certificate for 127.0.0.1 and
 # localhost, signed by that CA, for rps-peer:
 #   DIR/ca.pem  DIR/ca.key  DIR/server.pem  DIR/server.key
+# and a second certificate from the same CA that names only
+# rps.test.invalid, for tests of the client's host name check:
+#   DIR/wrong-name.pem  DIR/wrong-name.key
 # Usage: gen-certs.sh DIR
 # Needs the openssl command line tool; runs under busybox sh too.
 set -eu
@@ -28,19 +31,25 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
 	-addext "keyUsage=critical,keyCertSign,cRLSign" \
 	-keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
 
-openssl req -newkey rsa:2048 -nodes \
-	-subj "/CN=localhost" \
-	-keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
-
-cat >"$dir/server.ext" <<EXT
+# Signs a server certificate DIR/$1.pem (key DIR/$1.key) for common
+# name $2 and subjectAltName $3 with the test CA.
+server_cert() {
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" \
+		-keyout "$dir/$1.key" -out "$dir/$1.csr" 2>/dev/null
+	cat >"$dir/$1.ext" <<EXT
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,DNS:localhost
+subjectAltName=$3
 EXT
-openssl x509 -req -in "$dir/server.csr" -days 2 \
-	-CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
-	-extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
+	openssl x509 -req -in "$dir/$1.csr" -days 2 \
+		-CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+		-extfile "$dir/$1.ext" -out "$dir/$1.pem" 2>/dev/null
+	rm -f "$dir/$1.csr" "$dir/$1.ext"
+	openssl verify -CAfile "$dir/ca.pem" "$dir/$1.pem" >/dev/null
+}
 
-rm -f "$dir/server.csr" "$dir/server.ext" "$dir/ca.srl"
-openssl verify -CAfile "$dir/ca.pem" "$dir/server.pem" >/dev/null
+server_cert server localhost IP:127.0.0.1,DNS:localhost
+# .invalid never resolves (RFC 2606), so no client can reach a real host by it.
+server_cert wrong-name rps.test.invalid DNS:rps.test.invalid
+rm -f "$dir/ca.srl"

@@ -34,7 +34,11 @@ enum peer_misbehave {
 	PEER_MISBEHAVE_BAD_BASE64,	/* a wsman message with invalid base64 */
 	PEER_MISBEHAVE_UNKNOWN_METHOD,	/* a message with an unknown method */
 	PEER_MISBEHAVE_REJECT_UPGRADE,	/* 401 to the WebSocket upgrade */
+	PEER_MISBEHAVE_DROP,		/* drop TCP after the first WS-Man reply */
 };
+
+/* Longest wait of --pause-file for the test to remove the file. */
+#define PEER_PAUSE_TIMEOUT_MS	30000
 
 struct peer_config {
 	unsigned int port;
@@ -47,6 +51,8 @@ struct peer_config {
 	bool once;
 	bool heartbeat;
 	enum peer_misbehave misbehave;
+	/* Created after the first WS-Man reply; the session waits for its removal. */
+	const char *pause_file;
 	/* Base64 of the DER server certificate, the CIRA trusted root. */
 	char *root_certificate;
 	unsigned int accept_timeout_s;	/* 0: wait for a client forever */

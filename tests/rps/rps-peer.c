@@ -34,6 +34,7 @@ static void usage(FILE *out)
 		"usage: rps-peer --port N --cert FILE --key FILE [--profile NAME:PASSWORD[:cira]]...\n"
 		"                [--once] [--heartbeat] [--misbehave NAME] [--log FILE]\n"
 		"                [--ready-file FILE] [--accept-timeout SECONDS]\n"
+		"                [--pause-file FILE]\n"
 		"\n"
 		"Test stand-in for RPS: serves wss://127.0.0.1:N/activate and runs a\n"
 		"client control mode activation through the client's WS-Man relay.\n"
@@ -49,12 +50,16 @@ static void usage(FILE *out)
 		"  --misbehave NAME      send a bad message after the activation request:\n"
 		"                        non-json, bad-base64 (a wsman payload) or\n"
 		"                        unknown-method (then go on as usual); or\n"
-		"                        reject-upgrade: answer the upgrade with 401\n"
+		"                        reject-upgrade: answer the upgrade with 401; or\n"
+		"                        drop: after the first WS-Man reply, close the TCP\n"
+		"                        connection without a close frame\n"
 		"  --log FILE            append the log to FILE instead of stderr\n"
 		"  --ready-file FILE     write the listening port to FILE once ready\n"
 		"  --accept-timeout S    with --once, give up after S seconds without a\n"
-		"                        client (default 120; 0 waits forever)\n",
-		PEER_MAX_PROFILES);
+		"                        client (default 120; 0 waits forever)\n"
+		"  --pause-file FILE     after the first WS-Man reply, create FILE and wait\n"
+		"                        until it is removed (at most %d s)\n",
+		PEER_MAX_PROFILES, PEER_PAUSE_TIMEOUT_MS / 1000);
 }
 
 static int parse_uint(const char *option, const char *text, unsigned long max,
@@ -134,6 +139,7 @@ static int parse_misbehave(struct peer_config *cfg, const char *name)
 		{ "bad-base64", PEER_MISBEHAVE_BAD_BASE64 },
 		{ "unknown-method", PEER_MISBEHAVE_UNKNOWN_METHOD },
 		{ "reject-upgrade", PEER_MISBEHAVE_REJECT_UPGRADE },
+		{ "drop", PEER_MISBEHAVE_DROP },
 	};
 	size_t i;
 
@@ -143,7 +149,7 @@ static int parse_misbehave(struct peer_config *cfg, const char *name)
 			return 0;
 		}
 	}
-	fprintf(stderr, "rps-peer: invalid --misbehave \"%s\"; use non-json, bad-base64, unknown-method or reject-upgrade\n",
+	fprintf(stderr, "rps-peer: invalid --misbehave \"%s\"; use non-json, bad-base64, unknown-method, reject-upgrade or drop\n",
 		name);
 	return -1;
 }
@@ -161,6 +167,7 @@ static int parse_args(int argc, char **argv, struct peer_config *cfg)
 		{ "log", required_argument, NULL, 'l' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "accept-timeout", required_argument, NULL, 't' },
+		{ "pause-file", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -205,6 +212,9 @@ static int parse_args(int argc, char **argv, struct peer_config *cfg)
 			if (parse_uint("--accept-timeout", optarg, 86400,
 				       &cfg->accept_timeout_s) < 0)
 				return -1;
+			break;
+		case 'w':
+			cfg->pause_file = optarg;
 			break;
 		case 'h':
 			usage(stdout);

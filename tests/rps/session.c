@@ -9,9 +9,12 @@
  * deactivate()). The session ends with "success" or "error".
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -99,6 +102,59 @@ static char *expect_method(struct session *s, const char *want, size_t *len)
 	return payload;
 }
 
+/*
+ * Creates --pause-file and waits until the test removes it, so that the
+ * test can act (e.g. reset the ME) between two WS-Man exchanges.
+ */
+static int pause_session(struct session *s)
+{
+	const char *path = s->cfg->pause_file;
+	struct timespec tick = { 0, 100 * 1000000L };
+	int64_t deadline = now_ms() + PEER_PAUSE_TIMEOUT_MS;
+	FILE *f = fopen(path, "w");
+
+	if (!f || fclose(f) != 0) {
+		snprintf(s->error, sizeof(s->error),
+			 "cannot create --pause-file %.200s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	log_msg("session %u: paused until %s is removed", s->id, path);
+	while (access(path, F_OK) == 0) {
+		if (now_ms() >= deadline) {
+			snprintf(s->error, sizeof(s->error),
+				 "--pause-file %.200s still exists after %d s",
+				 path, PEER_PAUSE_TIMEOUT_MS / 1000);
+			return -1;
+		}
+		nanosleep(&tick, NULL);
+	}
+	log_msg("session %u: resumed", s->id);
+	return 0;
+}
+
+/*
+ * Runs what the test asked for after the first WS-Man reply:
+ * --misbehave drop or --pause-file. Returns -1 when the session ends.
+ */
+static int after_exchange(struct session *s)
+{
+	if (++s->exchanges != 1)
+		return 0;
+	if (s->cfg->misbehave == PEER_MISBEHAVE_DROP) {
+		log_msg("session %u: misbehave: dropping the connection without a close frame",
+			s->id);
+		ws_drop(s->ws);
+		s->dropped = true;
+		snprintf(s->error, sizeof(s->error),
+			 "dropped the connection after the first WS-Man reply");
+		return -1;
+	}
+	if (s->cfg->pause_file)
+		return pause_session(s);
+	return 0;
+}
+
 int wsman_call(struct session *s, const char *call_name, const char *xml,
 	       const char *username, const char *password,
 	       struct http_response *resp)
@@ -145,6 +201,10 @@ int wsman_call(struct session *s, const char *call_name, const char *xml,
 		raw = expect_method(s, "response", &raw_len);
 		if (!raw)
 			return -1;
+		if (after_exchange(s) < 0) {
+			free(raw);
+			return -1;
+		}
 		rc = http_response_parse(raw, raw_len, resp, reason, sizeof(reason));
 		free(raw);
 		if (rc < 0) {
@@ -354,9 +414,12 @@ static int deactivate(struct session *s)
 
 static void send_error(struct session *s)
 {
-	char *message = status_message(s->error, "None", "None", "None");
+	char *message;
 
 	log_msg("session %u: error: %s", s->id, s->error);
+	if (s->dropped)
+		return;
+	message = status_message(s->error, "None", "None", "None");
 	if (message)
 		send_envelope(s, "error", "failed", message, NULL);
 	free(message);

@@ -6,6 +6,7 @@
 #ifndef RPS_SESSION_H
 #define RPS_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "envelope.h"
@@ -21,6 +22,8 @@ struct session {
 	struct digest_challenge challenge;
 	int have_challenge;
 	unsigned int message_id;
+	unsigned int exchanges;	/* WS-Man replies received from the client */
+	bool dropped;		/* --misbehave drop closed the connection */
 	char error[512];
 };
 

@@ -244,8 +244,10 @@ def envelope(method, payload=b""):
 
 
 def run_device(ws, amt, first, max_messages=100):
-    """Relays the peer's wsman calls to @amt; returns (final message, methods)."""
-    ws.send(first)
+    """Relays the peer's wsman calls to @amt; returns (final message, methods).
+    @first is the client's first message, or None when it was sent already."""
+    if first is not None:
+        ws.send(first)
     methods = []
     for _ in range(max_messages):
         text = ws.recv()
@@ -411,6 +413,51 @@ def main():
           text is not None and json.loads(text)["payload"] == "%%not*base64%%", text)
     ws.sock.close()
     check("peer exits 1 after the bad payload", peer.finish() == 1)
+
+    # 1e. --misbehave drop: after the first WS-Man reply the peer closes
+    # TCP with neither a close frame nor a TLS close_notify.
+    peer = Peer(certs, "--misbehave", "drop")
+    ws = WsClient(peer.port, ca)
+    amt = FakeAmt()
+    ws.send(activation_message())
+    first = json.loads(ws.recv())
+    check("drop: first message is wsman", first["method"] == "wsman", first)
+    ws.send(envelope("response", amt.handle(base64.b64decode(first["payload"]))))
+    try:
+        after = ws.sock.recv(16)
+    except ssl.SSLEOFError:
+        after = b""
+    check("drop: connection ends without a close frame", after == b"", after)
+    check("peer exits 1 after the drop", peer.finish() == 1)
+    check("drop is logged", "dropping the connection" in peer.log_copy, peer.log_copy)
+
+    # 1f. --pause-file: after the first WS-Man reply the peer creates the
+    # file and sends nothing until the file is removed.
+    pause = os.path.join(certs, "pause")
+    peer = Peer(certs, "--pause-file", pause)
+    ws = WsClient(peer.port, ca)
+    amt = FakeAmt()
+    ws.send(activation_message())
+    first = json.loads(ws.recv())
+    ws.send(envelope("response", amt.handle(base64.b64decode(first["payload"]))))
+    for _ in range(100):
+        if os.path.exists(pause):
+            break
+        time.sleep(0.05)
+    check("pause file created after the first reply", os.path.exists(pause))
+    ws.sock.settimeout(1)
+    try:
+        early = ws.sock.recv(1)
+    except (socket.timeout, TimeoutError):
+        early = None
+    check("peer sends nothing while paused", early is None, early)
+    ws.sock.settimeout(15)
+    if os.path.exists(pause):
+        os.unlink(pause)
+    final, _ = run_device(ws, amt, None)
+    check("session succeeds after the pause",
+          final and final["method"] == "success", final)
+    check("peer exits 0 after the pause", peer.finish() == 0)
 
     # 2. Unknown profile.
     peer = Peer(certs)

@@ -504,6 +504,8 @@ int ws_send_text(struct ws_conn *c, const char *text, int64_t deadline)
 		.msg_length = strlen(text),
 	};
 
+	if (!c->ctx)
+		return -1;
 	/* wslay copies the message, so @text may go away after queuing. */
 	if (wslay_event_queue_msg(c->ctx, &msg) != 0)
 		return -1;
@@ -517,6 +519,8 @@ struct ws_message *ws_recv_text(struct ws_conn *c, int64_t deadline,
 	int rc = 0;
 
 	*timed_out = 0;
+	if (!c->ctx)
+		return NULL;
 	if (!c->inbox)
 		rc = ws_pump(c, inbox_ready, deadline);
 	if (rc == -2)
@@ -544,6 +548,21 @@ void ws_close(struct ws_conn *c, uint16_t code, const char *reason,
 				    strlen(reason)) != 0)
 		return;
 	ws_pump(c, close_done, deadline);
+}
+
+void ws_drop(struct ws_conn *c)
+{
+	if (c->ctx) {
+		wslay_event_context_free(c->ctx);
+		c->ctx = NULL;
+	}
+	/* SSL_shutdown() in ws_free() then sends no close_notify. */
+	if (c->ssl)
+		SSL_set_quiet_shutdown(c->ssl, 1);
+	if (c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
 }
 
 void ws_free(struct ws_conn *c)

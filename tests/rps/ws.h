@@ -55,6 +55,13 @@ struct ws_message *ws_recv_text(struct ws_conn *c, int64_t deadline,
 void ws_close(struct ws_conn *c, uint16_t code, const char *reason,
 	      int64_t deadline);
 
+/*
+ * Ends the connection the way a crashed server or a broken network does:
+ * closes the socket with neither a WebSocket close frame nor a TLS
+ * close_notify. Later sends and receives on @c fail.
+ */
+void ws_drop(struct ws_conn *c);
+
 void ws_free(struct ws_conn *c);
 
 #endif /* RPS_WS_H */
