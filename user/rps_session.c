@@ -23,7 +23,7 @@ static int connect_error(const struct rps_session_options *opts, int status,
 	case WS_ERR_TLS_VERIFY:
 		code = VP_EXIT_SERVER_CERTIFICATE_VERIFICATION_FAILED;
 		snprintf(reason, reason_size, "RPS certificate rejected");
-		vp_error(code, "%s. Pass the RPS CA with --ca FILE, or -n to skip the check on a test network.",
+		vp_error(code, "%s. The certificate must name the host of the URL and be signed by a CA in --ca FILE (or the system store); pass -n only on a test network to skip the check.",
 			 why);
 		break;
 	case WS_ERR_AUTH:
@@ -192,6 +192,9 @@ static int receive_error(int status, int timeout_ms, char *reason,
 		return vp_error(VP_EXIT_GENERIC_FAILURE,
 				"RPS sent nothing for %d s. Check that RPS is healthy, then retry.",
 				timeout_ms / 1000);
+	if (status == WS_ERR_DROPPED)
+		return vp_error(VP_EXIT_GENERIC_FAILURE,
+				"The RPS connection dropped in the middle of the session, without a WebSocket close: RPS stopped or the network failed. Check that RPS is running and reachable, then retry the activation.");
 	if (status == WS_ERR_TOO_LONG)
 		return vp_error(VP_EXIT_UNMARSHAL_MESSAGE_FAILED,
 				"RPS sent a message longer than 100 KiB. Check the RPS version.");

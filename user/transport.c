@@ -4,12 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apf_relay.h"
 #include "exit_codes.h"
 #include "heci.h"
 #include "transport.h"
+
+/* Pause between attempts to reconnect LME after the link was lost. */
+#define LINK_RETRY_MS	200
 
 static const char *const transport_names[] = {
 	[TRANSPORT_AUTO] = "auto",
@@ -91,7 +95,10 @@ static void resolve_auto(struct transport *t, int timeout_ms)
 		log_choice(t, "LME client of /dev/mei0");
 		return;
 	}
-	if (t->verbose)
+	if (t->verbose && ret == -EBUSY)
+		fprintf(stderr, "vproctl: the LME client of %s stayed busy: another program is connected to it (as LMS is), trying LMS\n",
+			t->mei_device);
+	else if (t->verbose)
 		fprintf(stderr, "vproctl: APF over LME on %s failed: %s, trying LMS\n",
 			t->mei_device, strerror(-ret));
 	t->chosen = TRANSPORT_LMS;
@@ -112,6 +119,38 @@ static void resolve(struct transport *t, int timeout_ms)
 		   "LMS on 127.0.0.1");
 }
 
+/* Errors of an LME link that AMT or an ME reset ended. */
+static bool link_lost(int err)
+{
+	return err == -ECONNRESET || err == -EPROTO || err == -ENOTCONN ||
+	       err == -ENODEV;
+}
+
+/*
+ * Starts a new LME link after the old one was lost. After an ME reset the
+ * MEI core enumerates the firmware's clients again, and until it is done
+ * connecting fails with ENODEV or ENOTTY, so those are retried every
+ * LINK_RETRY_MS until @timeout_ms has passed.
+ */
+static int reopen_mei_link(struct transport *t, int timeout_ms)
+{
+	struct timespec pause = { 0, LINK_RETRY_MS * 1000000L };
+	long deadline = apf_mei_now_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		long left = deadline - apf_mei_now_ms();
+
+		transport_cleanup(t);
+		ret = open_mei_link(t, left > 0 ? (int)left : 1);
+		if (ret != -ENODEV && ret != -ENOTTY)
+			return ret;
+		if (apf_mei_now_ms() + LINK_RETRY_MS >= deadline)
+			return ret;
+		nanosleep(&pause, NULL);
+	}
+}
+
 static int open_mei_channel(struct transport *t, uint16_t port,
 			    int timeout_ms)
 {
@@ -120,15 +159,17 @@ static int open_mei_channel(struct transport *t, uint16_t port,
 	if (ret < 0)
 		return ret;
 	ret = apf_mei_channel_open(&t->mei, port, timeout_ms);
-	if (ret == -ECONNRESET || ret == -EPROTO || ret == -ENOTCONN) {
-		/* AMT dropped the link (e.g. an ME reset): start a new one once. */
+	if (link_lost(ret)) {
+		/* AMT dropped the link (e.g. an ME reset): start a new one. */
 		if (t->verbose)
 			fprintf(stderr, "vproctl: APF link lost (%s), reconnecting\n",
 				strerror(-ret));
-		transport_cleanup(t);
-		ret = open_mei_link(t, timeout_ms);
+		ret = reopen_mei_link(t, timeout_ms);
 		if (ret == 0)
 			ret = apf_mei_channel_open(&t->mei, port, timeout_ms);
+		if (ret == 0 && t->verbose)
+			fprintf(stderr, "vproctl: APF link to %s is back\n",
+				t->mei_device);
 	}
 	return ret;
 }

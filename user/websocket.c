@@ -60,6 +60,8 @@ const char *ws_strerror(int status)
 		return "the server closed the connection";
 	case WS_ERR_TOO_LONG:
 		return "message longer than 100 KiB";
+	case WS_ERR_DROPPED:
+		return "the connection dropped without a WebSocket close";
 	default:
 		return "I/O error";
 	}
@@ -259,6 +261,16 @@ static int open_transport(struct ws_conn *conn, const struct ws_options *opts,
 
 	rc = curl_easy_perform(conn->curl);
 	curl_easy_setopt(conn->curl, CURLOPT_ERRORBUFFER, NULL);
+	if (rc != CURLE_OK && map_curl_error(rc) == WS_ERR_TLS_VERIFY) {
+		char *host = NULL;
+
+		curl_url_get(u, CURLUPART_HOST, &host, 0);
+		snprintf(why, why_size, "The certificate of RPS host %s was rejected: %s",
+			 host ? host : opts->url,
+			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		curl_free(host);
+		return WS_ERR_TLS_VERIFY;
+	}
 	if (rc != CURLE_OK) {
 		snprintf(why, why_size, "%s: %s", opts->url,
 			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
@@ -348,6 +360,9 @@ static int closed_status(struct ws_conn *conn)
 	/* wslay closes with code 1009 when a message exceeds the maximum. */
 	if (wslay_event_get_status_code_sent(conn->ctx) == 1009)
 		return WS_ERR_TOO_LONG;
+	/* A server that ends a session sends a close frame before TCP FIN. */
+	if (conn->eof && !wslay_event_get_close_received(conn->ctx))
+		return WS_ERR_DROPPED;
 	return WS_ERR_CLOSED;
 }
 

@@ -33,6 +33,7 @@ enum ws_status {
 	WS_ERR_CLOSED = -7,		/* the server closed the connection */
 	WS_ERR_TOO_LONG = -8,		/* a text message over WS_MAX_TEXT_LEN */
 	WS_ERR_IO = -9,
+	WS_ERR_DROPPED = -10,		/* the connection ended without a close frame */
 };
 
 struct ws_conn;
