@@ -153,6 +153,10 @@ user_step() {
 if has vproctl; then user_step vproctl "$repo/user" || build_failed=1; fi
 if has fwsim; then user_step fwsim "$repo/tests/fwsim" || build_failed=1; fi
 if has rps; then user_step rps-peer "$repo/tests/rps" || build_failed=1; fi
+# apf_bench's relay is the LMS stand-in of rps_edges_test.sh.
+if has vproctl; then
+	user_step apf_bench "$repo/tests/bench" O="$out/bench" || build_failed=1
+fi
 if [ -n "$rps_url" ]; then
 	build_step portfwd "$out/portfwd-build.log" \
 		cc -Wall -Wextra -Werror -O2 -o "$out/portfwd" "$vmdir/portfwd.c" || build_failed=1
@@ -183,12 +187,17 @@ if has module; then
 	modules="$modules vpro_heci"
 fi
 
-if has vproctl; then add_program "$root" "$repo/user/vproctl" /usr/bin; fi
+if has vproctl; then
+	add_program "$root" "$repo/user/vproctl" /usr/bin
+	add_program "$root" "$out/bench/apf_bench" /usr/bin
+fi
 if has fwsim; then add_program "$root" "$repo/tests/fwsim/fwsim" /usr/bin; fi
 if has rps; then
 	[ -x "$repo/tests/rps/rps-peer" ] || die "tests/rps built but tests/rps/rps-peer not found"
 	add_program "$root" "$repo/tests/rps/rps-peer" /usr/bin
 	add_rps_certs "$root" "$out/certs"
+	# The certificate for another host name, for the host name check.
+	cp "$out/certs/wrong-name.pem" "$out/certs/wrong-name.key" "$root/etc/vpro-vm/certs/"
 fi
 if has selftests; then
 	for prog in "$out"/guest-tests/*; do
