@@ -360,7 +360,7 @@ static int closed_status(struct ws_conn *conn)
 	/* wslay closes with code 1009 when a message exceeds the maximum. */
 	if (wslay_event_get_status_code_sent(conn->ctx) == 1009)
 		return WS_ERR_TOO_LONG;
-	/* A server that ends a session sends a close frame before TCP FIN. */
+	/* RFC 6455 servers send a close frame first, so EOF without one is a drop. */
 	if (conn->eof && !wslay_event_get_close_received(conn->ctx))
 		return WS_ERR_DROPPED;
 	return WS_ERR_CLOSED;

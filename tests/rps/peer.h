@@ -37,7 +37,7 @@ enum peer_misbehave {
 	PEER_MISBEHAVE_DROP,		/* drop TCP after the first WS-Man reply */
 };
 
-/* Longest wait of --pause-file for the test to remove the file. */
+/* Maximum wait of --pause-file for the test to remove the file. */
 #define PEER_PAUSE_TIMEOUT_MS	30000
 
 struct peer_config {
@@ -51,7 +51,7 @@ struct peer_config {
 	bool once;
 	bool heartbeat;
 	enum peer_misbehave misbehave;
-	/* Created after the first WS-Man reply; the session waits for its removal. */
+	/* File created after the first WS-Man reply, then awaited until it is gone. */
 	const char *pause_file;
 	/* Base64 of the DER server certificate, the CIRA trusted root. */
 	char *root_certificate;

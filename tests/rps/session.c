@@ -134,7 +134,7 @@ static int pause_session(struct session *s)
 }
 
 /*
- * Runs what the test asked for after the first WS-Man reply:
+ * Runs what the test requested after the first WS-Man reply:
  * --misbehave drop or --pause-file. Returns -1 when the session ends.
  */
 static int after_exchange(struct session *s)

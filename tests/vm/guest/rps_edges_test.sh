@@ -33,7 +33,7 @@ MODULE_DIR=/lib/modules/vpro
 CERTS=/etc/vpro-vm/certs
 PROFILE=ccm-profile
 SYSFS=/sys/class/vpro/vpro0
-# The ready file tests/vm/guest-init.sh gives the runner's fwsim; fwsim
+# The ready file of the fwsim that tests/vm/guest-init.sh starts. fwsim
 # writes it again after each re-enumeration.
 FWSIM_READY=/run/fwsim.ready
 LMS_PORT=16992
