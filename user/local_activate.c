@@ -119,13 +119,17 @@ static const char *control_mode_text(uint32_t mode)
 	}
 }
 
-/* Reports a failure over netlink and returns @code. */
+/*
+ * Reports a failure over netlink and returns @code. A refresh while AMT
+ * is not ready would fail too, so that case skips it.
+ */
 static int fail_status(int code, const char *reason)
 {
 	status_report(code == VP_EXIT_AMT_NOT_DETECTED ?
 		      VPRO_ACTIVATION_UNSUPPORTED : VPRO_ACTIVATION_FAILED,
 		      reason);
-	status_refresh();
+	if (code != VP_EXIT_AMT_NOT_READY)
+		status_refresh();
 	return code;
 }
 
