@@ -311,3 +311,38 @@ out_free:
 	kfree(info);
 	return ret;
 }
+
+void vpro_amthi_query_work(struct work_struct *work)
+{
+	struct vpro *vpro = container_of(work, struct vpro, query_work);
+	int ret = vpro_amthi_query(vpro);
+
+	mutex_lock(&vpro->lock);
+	vpro->query_result = ret;
+	mutex_unlock(&vpro->lock);
+}
+
+/**
+ * vpro_amthi_refresh - refresh the firmware cache for a process
+ * @vpro: instance, with a reference held by the caller
+ *
+ * Runs vpro_amthi_query() in @vpro->query_work and waits for it. In the
+ * caller's context a signal would end the MEI waits with -EINTR, and a
+ * generic netlink handler that returns -EINTR sends no answer, so the
+ * process would wait for one forever. The wait is bounded by the
+ * query's own timeouts.
+ *
+ * Return: what the query returned; with concurrent callers, a later run.
+ */
+int vpro_amthi_refresh(struct vpro *vpro)
+{
+	int ret;
+
+	queue_work(system_wq, &vpro->query_work);
+	flush_work(&vpro->query_work);
+
+	mutex_lock(&vpro->lock);
+	ret = vpro->query_result;
+	mutex_unlock(&vpro->lock);
+	return ret;
+}

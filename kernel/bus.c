@@ -67,6 +67,7 @@ static struct vpro *vpro_get_or_create(struct device *parent)
 	kref_init(&vpro->kref);
 	mutex_init(&vpro->lock);
 	mutex_init(&vpro->query_lock);
+	INIT_WORK(&vpro->query_work, vpro_amthi_query_work);
 	vpro->parent = parent;
 	vpro->index = index;
 	vpro->info.capability = VPRO_CAPABILITY_NONE;

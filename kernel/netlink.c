@@ -176,7 +176,7 @@ static int vpro_nl_refresh_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(vpro))
 		return PTR_ERR(vpro);
 
-	ret = vpro_amthi_query(vpro);
+	ret = vpro_amthi_refresh(vpro);
 	if (ret == -ENODEV)
 		NL_SET_ERR_MSG(info->extack, "device has no AMTHI client");
 	else if (ret)

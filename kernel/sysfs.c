@@ -156,7 +156,7 @@ static ssize_t refresh_store(struct device *dev, struct device_attribute *attr,
 	struct vpro *vpro = dev_get_drvdata(dev);
 	int ret;
 
-	ret = vpro_amthi_query(vpro);
+	ret = vpro_amthi_refresh(vpro);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_WO(refresh);

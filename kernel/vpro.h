@@ -12,6 +12,9 @@
  *    it, so sysfs and netlink reads return at once.
  *  - vpro->query_lock serialises AMTHI queries (probe, refresh); it is held
  *    while talking to the firmware and is taken before vpro->lock.
+ *  - A refresh for a process runs in @query_work, where no signal can cut
+ *    an AMTHI exchange short; every caller that queues it also flushes it,
+ *    so it is idle whenever no caller holds a reference.
  * Nothing in the core runs in atomic context.
  */
 #ifndef VPRO_H
@@ -59,6 +62,8 @@ struct vpro_apf;
  * @dev: class device vproN, created when AMTHI probes, or NULL
  * @lock: protects @info, @status and @status_reason
  * @query_lock: serialises AMTHI queries
+ * @query_work: runs vpro_amthi_query() for vpro_amthi_refresh()
+ * @query_result: return value of the last run of @query_work
  * @info: cache of the last AMTHI query
  * @status: activation status set by userspace over netlink
  * @status_reason: free-text reason for %VPRO_ACTIVATION_FAILED
@@ -74,6 +79,8 @@ struct vpro {
 	struct device *dev;
 	struct mutex lock;		/* protects info, status, reason */
 	struct mutex query_lock;	/* serialises AMTHI queries */
+	struct work_struct query_work;
+	int query_result;		/* under lock */
 	struct vpro_info info;
 	enum vpro_activation_status status;
 	char status_reason[VPRO_STATUS_REASON_MAX + 1];
@@ -89,6 +96,8 @@ void vpro_put(struct vpro *vpro);
 
 /* amthi.c */
 int vpro_amthi_query(struct vpro *vpro);
+void vpro_amthi_query_work(struct work_struct *work);
+int vpro_amthi_refresh(struct vpro *vpro);
 
 /*
  * Converts an error of mei_cldev_enable() for userspace. The MEI core
