@@ -7,6 +7,8 @@
  * CONNECT errors, besides EINVAL, EFAULT and ENOMEM:
  *   EISCONN          the file already has an open or closed channel
  *   EALREADY         another CONNECT on this file is waiting
+ *   EINTR            a signal came; CONNECT again with the same port
+ *                    waits for the same reply
  *   EBUSY            max_channels channels are open on this device
  *   EHOSTUNREACH     AMT did not announce the port (tcpip-forward)
  *   ETIMEDOUT        no link or no reply from AMT within the timeout
@@ -42,9 +44,18 @@
 /* Largest CHANNEL_DATA payload per LME message. */
 #define APF_MAX_DATA	(VPRO_APF_TX_MAX_MSG - APF_CHANNEL_DATA_HEADER_LEN)
 
+/*
+ * @waiting and @interrupted are protected by apf->lock. A CONNECT that a
+ * signal interrupts after CHANNEL_OPEN went out leaves the open pending
+ * (@interrupted), so that the call repeated on the same port, or
+ * restarted for an SA_RESTART handler, waits for the same reply instead
+ * of opening one more channel each time.
+ */
 struct vpro_apf_file {
 	struct vpro_apf *apf;
 	struct vpro_apf_channel *ch;	/* the same channel for the file's life */
+	bool waiting;			/* a CONNECT waits for AMT's reply */
+	bool interrupted;		/* a signal ended a CONNECT's wait */
 };
 
 static struct vpro_apf_channel *apf_channel_alloc(struct vpro_apf *apf)
@@ -271,6 +282,14 @@ static long apf_connect(struct vpro_apf_file *f, void __user *argp)
 		ret = -ENODEV;
 		goto out_unlock;
 	}
+	if (f->waiting) {
+		ret = -EALREADY;
+		goto out_unlock;
+	}
+	if (f->interrupted && req.port == ch->port) {
+		f->interrupted = false;
+		goto wait_reply;
+	}
 	if (ch->state == VPRO_APF_CH_OPENING) {
 		ret = -EALREADY;
 		goto out_unlock;
@@ -291,16 +310,21 @@ static long apf_connect(struct vpro_apf_file *f, void __user *argp)
 		ch->rx_size = window;
 	}
 
+	/* A pending open of another port failed or was reset meanwhile. */
+	f->interrupted = false;
 	ret = apf_connect_begin(apf, ch, req.port);
 	if (!ret)
 		ret = apf_connect_open(apf, ch, deadline);
 	if (ret)
 		goto out_fail;
 
+wait_reply:
+	f->waiting = true;
 	mutex_unlock(&apf->lock);
 	left = wait_event_interruptible_timeout(ch->wait, apf_open_answered(ch),
 						apf_remaining(deadline));
 	mutex_lock(&apf->lock);
+	f->waiting = false;
 	if (ch->state == VPRO_APF_CH_OPEN || ch->state == VPRO_APF_CH_CLOSED) {
 		ret = 0;
 		goto out_unlock;
@@ -311,8 +335,15 @@ static long apf_connect(struct vpro_apf_file *f, void __user *argp)
 		goto out_unlock;
 	}
 
+	/* A signal: the open stays pending for the repeated CONNECT. */
+	if (left < 0) {
+		f->interrupted = true;
+		ret = -ERESTARTSYS;
+		goto out_unlock;
+	}
+
 	/*
-	 * Timeout or signal after CHANNEL_OPEN was sent. The id stays listed
+	 * Timeout after CHANNEL_OPEN was sent. The id stays listed
 	 * under @spare so that AMT's late reply is handled. The file keeps
 	 * @ch because poll and epoll may wait on ch->wait, so that queue must
 	 * live as long as the file.
@@ -321,7 +352,7 @@ static long apf_connect(struct vpro_apf_file *f, void __user *argp)
 	 */
 	apf_channel_abandon(ch, spare);
 	spare = NULL;
-	ret = left < 0 ? -ERESTARTSYS : -ETIMEDOUT;
+	ret = -ETIMEDOUT;
 	goto out_unlock;
 
 out_fail:

@@ -285,10 +285,10 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-/* Installs a SIGALRM handler without SA_RESTART and arms it in @ms. */
-static void alarm_in_ms(long ms)
+/* Installs a SIGALRM handler with @flags and arms it in @ms. */
+static void alarm_flags_in_ms(long ms, int flags)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = flags };
 	struct itimerval timer = {
 		.it_value = { ms / 1000, (ms % 1000) * 1000 },
 	};
@@ -296,6 +296,12 @@ static void alarm_in_ms(long ms)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &timer, NULL);
+}
+
+/* Installs a SIGALRM handler without SA_RESTART and arms it in @ms. */
+static void alarm_in_ms(long ms)
+{
+	alarm_flags_in_ms(ms, 0);
 }
 
 /* Fills @buf with a pattern that differs for every offset below 2^32. */
@@ -576,6 +582,75 @@ TEST_F_TIMEOUT(fault, delayed_reply_signal_eintr, TEST_TIMEOUT_S)
 	EXPECT_EQ(-1, apf_connect(fd, VPRO_AMT_PORT_HTTP, CONNECT_TIMEOUT_MS));
 	EXPECT_EQ(EINTR, errno);
 	EXPECT_GT(2500, now_ms() - start);
+	close(fd);
+	EXPECT_EQ(0, wait_channels(0, WAIT_MS));
+}
+
+/*
+ * Brings the link up with one channel, closes it, clears fwsim's counters
+ * and delays its CHANNEL_OPEN replies by @ms, so that a signal that comes
+ * during CONNECT comes after CHANNEL_OPEN went out.
+ */
+static void link_up_then_delay(struct __test_metadata *_metadata, long ms)
+{
+	char knob[32];
+	int fd;
+
+	fd = open_connected(VPRO_AMT_PORT_HTTP, 0);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, wait_channels(0, WAIT_MS));
+	ASSERT_EQ(0, fwsim_control("clear"));
+	snprintf(knob, sizeof(knob), "delay=%ld", ms);
+	ASSERT_EQ(0, fwsim_control(knob));
+}
+
+/* Checks that AMT saw one CHANNEL_OPEN and that one channel is open. */
+static void expect_one_open(struct __test_metadata *_metadata)
+{
+	struct fw_stats stats;
+
+	ASSERT_EQ(0, fwsim_stats(&stats));
+	EXPECT_EQ(1, stat_value(&stats, "open_requests"));
+	EXPECT_EQ(1, read_long(SYSFS_DIR "apf_channels"));
+}
+
+TEST_F_TIMEOUT(fault, delayed_reply_signal_then_connect_again, TEST_TIMEOUT_S)
+{
+	int fd;
+
+	link_up_then_delay(_metadata, 1500);
+	fd = open(APF_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	alarm_in_ms(300);
+	EXPECT_EQ(-1, apf_connect(fd, VPRO_AMT_PORT_HTTP, CONNECT_TIMEOUT_MS));
+	EXPECT_EQ(EINTR, errno);
+
+	/* The repeated CONNECT waits for the reply to the first open. */
+	EXPECT_EQ(0, apf_connect(fd, VPRO_AMT_PORT_HTTP, CONNECT_TIMEOUT_MS))
+		TH_LOG("CONNECT after EINTR: %s", strerror(errno));
+	expect_one_open(_metadata);
+	EXPECT_EQ(-1, apf_connect(fd, VPRO_AMT_PORT_HTTP, CONNECT_TIMEOUT_MS));
+	EXPECT_EQ(EISCONN, errno);
+	close(fd);
+	EXPECT_EQ(0, wait_channels(0, WAIT_MS));
+}
+
+TEST_F_TIMEOUT(fault, delayed_reply_signal_restarts, TEST_TIMEOUT_S)
+{
+	long start;
+	int fd;
+
+	link_up_then_delay(_metadata, 1500);
+	fd = open(APF_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	start = now_ms();
+	alarm_flags_in_ms(300, SA_RESTART);
+	EXPECT_EQ(0, apf_connect(fd, VPRO_AMT_PORT_HTTP, CONNECT_TIMEOUT_MS))
+		TH_LOG("CONNECT with an SA_RESTART handler: %s",
+		       strerror(errno));
+	EXPECT_LE(1200, now_ms() - start);
+	expect_one_open(_metadata);
 	close(fd);
 	EXPECT_EQ(0, wait_channels(0, WAIT_MS));
 }
