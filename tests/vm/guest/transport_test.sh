@@ -24,13 +24,7 @@ peer_pid=
 
 . "$(dirname "$0")/vproctl_lib.sh"
 
-# Loads vpro_heci.ko again whatever happened, so later suites have it.
-cleanup() {
-	stop_peer
-	[ -d /sys/module/vpro_heci ] || insmod "$MODULE" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
+trap cleanup_and_reload EXIT
 trap 'exit 1' INT TERM
 
 check_amt_setup

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Shell functions shared by the guest tests that run vproctl against
-# fwsim and rps-peer (transport_test.sh, rps_edges_test.sh). Before
+# fwsim and rps-peer (transport_test.sh, rps_edges_test.sh,
+# eintr_test.sh). Before
 # sourcing this file a test sets PASSWORD (the AMT password, hidden in
 # test names), CERTS (the certificate directory), PROFILE (the rps-peer
 # profile name), work (a scratch directory) and tests=0 failed=0
@@ -72,14 +73,20 @@ start_peer() {
 	peer_port=$(cat "$work/port")
 }
 
-# Waits up to 70 s for rps-peer to exit and sets peer_status (124: killed).
-wait_peer() {
+# Waits up to $2 tenths of a second for process $1 to exit. Returns
+# non-zero when it still runs.
+wait_exit() {
 	i=0
-	while kill -0 "$peer_pid" 2>/dev/null && [ $i -lt 700 ]; do
+	while kill -0 "$1" 2>/dev/null && [ $i -lt "$2" ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if kill -0 "$peer_pid" 2>/dev/null; then
+	! kill -0 "$1" 2>/dev/null
+}
+
+# Waits up to 70 s for rps-peer to exit and sets peer_status (124: killed).
+wait_peer() {
+	if ! wait_exit "$peer_pid" 700; then
 		kill -KILL "$peer_pid"
 		wait "$peer_pid" 2>/dev/null
 		peer_status=124
@@ -101,6 +108,15 @@ stop_pid() {
 stop_peer() {
 	stop_pid "$peer_pid"
 	peer_pid=
+}
+
+# Exit trap of the tests that unload vpro_heci.ko ($MODULE): stops
+# rps-peer, loads the module again whatever happened, so that later
+# suites have it, and removes $work.
+cleanup_and_reload() {
+	stop_peer
+	[ -d /sys/module/vpro_heci ] || insmod "$MODULE" 2>/dev/null
+	rm -rf "$work"
 }
 
 # Records whether "vproctl info" reports control mode $1.
