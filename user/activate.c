@@ -119,6 +119,37 @@ static int check_args(const struct activate_args *a)
 	return check_proxy(a->proxy);
 }
 
+/*
+ * Reports an option given without its value, with rpc-go's exit code for
+ * it: -u 20, --profile 21, -d 24, --hostname 25, --proxy 26, any other 28.
+ */
+static int missing_value(const char *option, int opt)
+{
+	switch (opt) {
+	case 'u':
+		return vp_error(VP_EXIT_MISSING_OR_INCORRECT_URL,
+				"%s needs the RPS URL, e.g. %s wss://HOST/activate.",
+				option, option);
+	case 'p':
+		return vp_error(VP_EXIT_MISSING_OR_INCORRECT_PROFILE,
+				"%s needs the name of an RPS profile.", option);
+	case 'd':
+		return vp_error(VP_EXIT_MISSING_DNS_SUFFIX,
+				"%s needs a DNS suffix, e.g. %s corp.example.com; leave it out to use AMT's or the OS's suffix.",
+				option, option);
+	case 'H':
+		return vp_error(VP_EXIT_MISSING_HOSTNAME,
+				"%s needs a host name; leave it out to send this machine's.",
+				option);
+	case 'X':
+		return vp_error(VP_EXIT_MISSING_PROXY_ADDRESS_AND_PORT,
+				"%s needs the proxy as http://HOST:PORT.", option);
+	default:
+		return usage_error("activate", "option \"%s\" needs a value",
+				   option);
+	}
+}
+
 static int parse_args(int argc, char **argv, struct activate_args *a)
 {
 	static const struct option options[] = {
@@ -167,8 +198,7 @@ static int parse_args(int argc, char **argv, struct activate_args *a)
 			fputs(activate_usage, stdout);
 			return VP_EXIT_HELP_REQUESTED;
 		case ':':
-			return usage_error("activate", "option \"%s\" needs a value",
-					   argv[optind - 1]);
+			return missing_value(argv[optind - 1], optopt);
 		default:
 			return usage_error("activate", "invalid option \"%s\"",
 					   argv[optind - 1]);

@@ -9,7 +9,7 @@
 # the state its rows need:
 #
 #   amt:--control=/run/fwsim.ctl exit_codes_test.sh main
-#       0 1 5 20 21 22 23 25 26 28 33 36 70 71 109 110 111 113 115 139,
+#       0 1 5 20 21 22 23 24 25 26 28 33 36 70 71 109 110 111 113 115 139,
 #       and 0 again for "deactivate -u" after an activation
 #   none exit_codes_test.sh none                     3
 #   amt:--uuid=00000000-0000-0000-0000-000000000000 exit_codes_test.sh invalid-uuid
@@ -24,13 +24,12 @@
 #   amt:--fault=tls-only exit_codes_test.sh tls-only
 #                                                    138 (mei and apf)
 #
-# Codes that cannot be reached here, and why:
-#   2   /dev/mei0 always exists in the VM, because mesim provides it.
-#   10  needs RPS to fail in the middle of a session (a dropped
-#       connection or 60 s of silence); rps-peer has no such mode.
-#   24  vproctl never returns it: an empty DNS suffix is sent as is and
-#       RPS checks it only for admin control mode.
-#   104 vproctl has no code path that returns it.
+# rps_edges_test.sh has the rows for 2 (no /dev/mei0: its set no-heci)
+# and 10 (RPS drops the connection mid-session: its set drop).
+#
+# Code that cannot be reached, and why:
+#   104 vproctl has no code path that returns it: RPS configures CIRA
+#       and reports the result in its status message.
 #
 # The rows for 100, 101 and 138 use "activate --local", because only
 # local activation reads WS-Man replies itself. Through RPS, RPS reports
@@ -228,6 +227,11 @@ rows_main() {
 		env -u AMT_PASSWORD vproctl deactivate -u "$NO_RPS_URL"
 	check_row 25 "empty hostname" \
 		vproctl activate -u "$NO_RPS_URL" --profile ccm --hostname ''
+	# rpc-go's codes for an option without its value.
+	check_row 24 "-d without a value" \
+		vproctl activate -u "$NO_RPS_URL" --profile ccm -d
+	check_row 25 "--hostname without a value" \
+		vproctl activate -u "$NO_RPS_URL" --profile ccm --hostname
 	if add_nobody; then
 		check_row 1 "info as uid 65534" su -s /bin/sh nobody -c 'vproctl info'
 	else
