@@ -3,7 +3,7 @@
 #
 # vproctl under a storm of signals, against fwsim --sku amt and rps-peer
 # on 127.0.0.1: an interrupted system call (EINTR) must never end a
-# session (PROTOCOLS.md, failure scenario 7).
+# session, because users have seen rpc-go fail on one.
 #
 # vproctl installs no signal handler, so a signal would kill it rather
 # than interrupt it. eintr_preload.so (tests/selftests/vpro_heci) gives

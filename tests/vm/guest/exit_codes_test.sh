@@ -33,8 +33,8 @@
 #
 # The rows for 100, 101 and 138 use "activate --local", because only
 # local activation reads WS-Man replies itself. Through RPS, RPS reports
-# WS-Man errors. The row for 4 covers AMTHI "not ready". AMTHI busy for
-# 3 s, which also gives 4, has no fwsim fault.
+# WS-Man errors. The row for 4 covers AMTHI "not ready"; busy_test.sh
+# covers 4 for an AMTHI client that another program keeps busy.
 #
 # Needs vproctl, rps-peer, timeout and su (busybox). Certificates come
 # from $VPRO_RPS_CERTS (default /etc/vpro-vm/certs). Prints TAP and
