@@ -4,7 +4,10 @@
 # Install the Debian 12 packages that building and testing vpro_heci need,
 # then unpack the two test kernels (6.1 and 6.12) into build/kernels.
 # Safe to run again: apt-get skips installed packages and fetch-kernel.sh
-# skips a kernel whose kernel.env already exists. Needs root.
+# skips a kernel whose kernel.env already exists. Installing packages
+# needs root; once they are installed, a normal user can run it to unpack
+# the kernels. Under sudo it gives build/ back to $SUDO_USER, so that make
+# then runs without root.
 #
 # usage: install-deps.sh [--if-missing]
 #   --if-missing  do nothing (and need no root) when every package is
@@ -36,13 +39,28 @@ packages=(
 	debootstrap e2fsprogs
 )
 
-# True when every package is installed and both kernels are unpacked.
-all_present() {
+# True when every package is installed.
+packages_present() {
 	local pkg
 	for pkg in "${packages[@]}"; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || return 1
 	done
-	[ -f "$repo/build/kernels/6.1/kernel.env" ] && [ -f "$repo/build/kernels/6.12/kernel.env" ]
+}
+
+# True when every package is installed and both kernels are unpacked.
+all_present() {
+	packages_present &&
+		[ -f "$repo/build/kernels/6.1/kernel.env" ] &&
+		[ -f "$repo/build/kernels/6.12/kernel.env" ]
+}
+
+# Unpacks both test kernels into build/kernels; needs no root.
+fetch_kernels() {
+	local kver
+	for kver in 6.1 6.12; do
+		echo "install-deps.sh: fetching kernel $kver into build/kernels"
+		"$repo/scripts/fetch-kernel.sh" "$kver" "$repo/build/kernels"
+	done
 }
 
 case ${1:-} in
@@ -52,7 +70,12 @@ case ${1:-} in
 esac
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps.sh: must run as root (apt-get install): rerun with sudo" >&2
+	if packages_present; then
+		fetch_kernels
+		echo "install-deps.sh: done"
+		exit 0
+	fi
+	echo "install-deps.sh: Debian packages are missing and installing them needs root: run 'sudo make deps' once, then make as your user" >&2
 	exit 1
 fi
 
@@ -62,8 +85,9 @@ apt-get update -q
 echo "install-deps.sh: apt-get install ${packages[*]}"
 apt-get install -y -q --no-install-recommends "${packages[@]}"
 
-for kver in 6.1 6.12; do
-	echo "install-deps.sh: fetching kernel $kver into build/kernels"
-	"$repo/scripts/fetch-kernel.sh" "$kver" "$repo/build/kernels"
-done
+fetch_kernels
+# Under sudo, build/ goes back to the user, who runs make without root.
+if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+	chown -R "$SUDO_USER": "$repo/build"
+fi
 echo "install-deps.sh: done"
