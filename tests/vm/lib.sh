@@ -148,7 +148,9 @@ check_guest() {
 	else
 		sed -n '/^==== vpro-vm run begin/,/^==== vpro-vm run end/p' "$clean"
 		if ! grep -q '^==== vpro-vm run end status=0' "$clean"; then
-			log "FAIL: the demonstration did not finish with status 0"
+			bad=$(sed -n '/^==== vpro-vm run begin/,/^==== vpro-vm run end/p' "$clean" |
+				grep -m1 '^Error [0-9]*:')
+			log "FAIL: the demonstration did not finish with status 0${bad:+ (first error: $bad)}"
 			status=1
 		fi
 	fi
