@@ -7,7 +7,9 @@
 #include <jansson.h>
 #include <linux/vpro_heci.h>
 
+#include "amthi_query.h"
 #include "exit_codes.h"
+#include "heci.h"
 #include "rps_message.h"
 #include "rps_session.h"
 
@@ -89,6 +91,55 @@ static char *error_text(const struct rps_message *msg)
 	return text;
 }
 
+/* True when @msg carries Setup or AdminSetup, the calls that activate AMT. */
+static bool activates_amt(const struct rps_message *msg)
+{
+	static const char *const actions[] = {
+		"IPS_HostBasedSetupService/Setup<",
+		"IPS_HostBasedSetupService/AdminSetup<",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (memmem(msg->payload, msg->payload_len, actions[i],
+			   strlen(actions[i])))
+			return true;
+	return false;
+}
+
+/*
+ * Reads the control mode over AMTHI after the relay of an activating call
+ * failed, because AMT may have activated although its reply was lost.
+ * Returns the printed exit code when AMT is activated, else 0.
+ */
+static int check_lost_activation(char *reason, size_t reason_size)
+{
+	struct amt_snapshot *snap = calloc(1, sizeof(*snap));
+	struct heci heci;
+	int ret = 0;
+
+	if (!snap)
+		return 0;
+	if (heci_connect(&heci, HECI_DEFAULT_DEVICE, heci_amthi_uuid) == 0) {
+		amt_query_snapshot(&heci, 0, snap);
+		heci_close(&heci);
+	}
+	if (snap->control_mode_ok && snap->control_mode == 1) {
+		snprintf(reason, reason_size,
+			 "Setup reply lost, but AMT is in client control mode");
+		ret = vp_error(VP_EXIT_ACTIVATION_FAILED,
+			       "AMT's reply to Setup was lost, but AMT now reports client control mode: it is activated with the profile's password, and RPS did not finish its configuration. Run \"vproctl deactivate --local\", then activate again.");
+	} else if (snap->control_mode_ok && snap->control_mode == 2) {
+		snprintf(reason, reason_size,
+			 "AdminSetup reply lost, but AMT is in admin control mode");
+		ret = vp_error(VP_EXIT_ACTIVATION_FAILED,
+			       "AMT's reply to AdminSetup was lost, but AMT now reports admin control mode: it is activated, and RPS did not finish its configuration. Deactivate it through RPS (vproctl deactivate -u URL), then activate again.");
+	}
+	amt_snapshot_wipe(snap);
+	free(snap);
+	return ret;
+}
+
 static int relay_wsman(const struct rps_session_options *opts,
 		       struct ws_conn *conn, const struct rps_message *msg,
 		       char *reason, size_t reason_size)
@@ -111,6 +162,12 @@ static int relay_wsman(const struct rps_session_options *opts,
 		snprintf(reason, reason_size, "AMT relay over %s failed: %s",
 			 transport_name(opts->transport->chosen),
 			 strerror(-ret));
+		if (activates_amt(msg)) {
+			int code = check_lost_activation(reason, reason_size);
+
+			if (code)
+				return code;
+		}
 		return transport_error(opts->transport, ret);
 	}
 	if (opts->verbose)

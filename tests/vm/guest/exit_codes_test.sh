@@ -17,7 +17,8 @@
 #   amt:--state=post exit_codes_test.sh setup-rejected
 #                                                    102
 #   amt:--control=/run/fwsim.ctl exit_codes_test.sh local-faults
-#       0 (Setup reply lost, control mode rechecked), 101 (Setup reply
+#       0 (Setup reply lost, control mode rechecked), 102 (the same
+#       through RPS, which cannot finish then), 101 (Setup reply
 #       without ReturnValue), 100 (401 for the local system account),
 #       0 and 4 (AMTHI not ready after Unprovision, within and past
 #       vproctl's 20 s bound, local and through RPS)
@@ -335,6 +336,21 @@ rows_local_faults() {
 	fi
 	fwsim_control clear
 	check_row 0 "deactivate --local after the lost Setup reply" \
+		vproctl deactivate --local
+
+	# Through RPS, a lost Setup reply cannot be completed, but vproctl
+	# reads the control mode and says that AMT did activate.
+	if set_fault setup-reply=drop; then
+		check_peer_row 102 "Setup reply lost in an RPS session" -- \
+			vproctl activate -u '$peer_url' --ca "$certs/ca.pem" --profile ccm
+		grep -q "reply to Setup was lost, but AMT now reports client control mode" \
+			"$work/err"
+		result $? "lost Setup reply through RPS names the control mode"
+		sysfs_is activation_status "failed: Setup reply lost, but AMT is in client control mode"
+		result $? "activation_status names the lost Setup reply"
+	fi
+	fwsim_control clear
+	check_row 0 "deactivate --local after the lost RPS Setup reply" \
 		vproctl deactivate --local
 
 	if set_fault setup-reply=no-return-value; then
