@@ -123,8 +123,10 @@ static int check_args(const struct activate_args *a)
  * Reports an option given without its value, with rpc-go's exit code for
  * it: -u 20, --profile 21, -d 24, --hostname 25, --proxy 26, any other 28.
  */
-static int missing_value(const char *option, int opt)
+static int missing_value(char **argv, int opt)
 {
+	const char *option = argv[optind - 1];
+
 	switch (opt) {
 	case 'u':
 		return vp_error(VP_EXIT_MISSING_OR_INCORRECT_URL,
@@ -145,8 +147,7 @@ static int missing_value(const char *option, int opt)
 		return vp_error(VP_EXIT_MISSING_PROXY_ADDRESS_AND_PORT,
 				"%s needs the proxy as http://HOST:PORT.", option);
 	default:
-		return usage_error("activate", "option \"%s\" needs a value",
-				   option);
+		return option_error("activate", ':', argv);
 	}
 }
 
@@ -188,26 +189,20 @@ static int parse_args(int argc, char **argv, struct activate_args *a)
 		case 'X': a->proxy = optarg; break;
 		case 'j': a->json = true; break;
 		case 'T':
-			if (transport_parse(optarg, &a->transport))
-				return usage_error("activate",
-						   "invalid --transport \"%s\": use " TRANSPORT_NAMES,
-						   optarg);
+			if (transport_option("activate", optarg, &a->transport))
+				return VP_EXIT_INCORRECT_COMMAND_LINE_PARAMETERS;
 			break;
 		case 'v': a->verbose = true; break;
 		case 'h':
 			fputs(activate_usage, stdout);
 			return VP_EXIT_HELP_REQUESTED;
 		case ':':
-			return missing_value(argv[optind - 1], optopt);
+			return missing_value(argv, optopt);
 		default:
-			return usage_error("activate", "invalid option \"%s\"",
-					   argv[optind - 1]);
+			return option_error("activate", opt, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_error("activate", "unexpected argument \"%s\"",
-				   argv[optind]);
-	return 0;
+	return check_no_operands("activate", argc, argv);
 }
 
 static enum vpro_activation_status failure_status(int code)

@@ -71,26 +71,19 @@ static int parse_args(int argc, char **argv, struct deactivate_args *a)
 		case 'C': a->ca = optarg; break;
 		case 'j': a->json = true; break;
 		case 'T':
-			if (transport_parse(optarg, &a->transport))
-				return usage_error("deactivate",
-						   "invalid --transport \"%s\": use " TRANSPORT_NAMES,
-						   optarg);
+			if (transport_option("deactivate", optarg, &a->transport))
+				return VP_EXIT_INCORRECT_COMMAND_LINE_PARAMETERS;
 			break;
 		case 'v': a->verbose = true; break;
 		case 'h':
 			fputs(deactivate_usage, stdout);
 			return VP_EXIT_HELP_REQUESTED;
-		case ':':
-			return usage_error("deactivate", "option \"%s\" needs a value",
-					   argv[optind - 1]);
 		default:
-			return usage_error("deactivate", "invalid option \"%s\"",
-					   argv[optind - 1]);
+			return option_error("deactivate", opt, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_error("deactivate", "unexpected argument \"%s\"",
-				   argv[optind]);
+	if (check_no_operands("deactivate", argc, argv))
+		return VP_EXIT_INCORRECT_COMMAND_LINE_PARAMETERS;
 	if (a->local && a->url)
 		return vp_error(VP_EXIT_INVALID_PARAMETER_COMBINATION,
 				"--local and -u %s were both given. Use --local to unprovision over AMTHI, or -u to deactivate through RPS.",

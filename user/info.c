@@ -316,13 +316,11 @@ int cmd_info(int argc, char **argv)
 			fputs(info_usage, stdout);
 			return VP_EXIT_HELP_REQUESTED;
 		default:
-			return usage_error("info", "invalid option \"%s\"",
-					   argv[optind - 1]);
+			return option_error("info", opt, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_error("info", "unexpected argument \"%s\"",
-				   argv[optind]);
+	if (check_no_operands("info", argc, argv))
+		return VP_EXIT_INCORRECT_COMMAND_LINE_PARAMETERS;
 
 	groups = AMT_QUERY_RAS | AMT_QUERY_LAN | (certs ? AMT_QUERY_HASHES : 0);
 	ret = amt_read_snapshot(groups, &snap);

@@ -79,26 +79,18 @@ static int parse_args(int argc, char **argv, struct local_args *a)
 		case 'F': a->password.file = optarg; break;
 		case 'v': a->verbose = true; break;
 		case 'T':
-			if (transport_parse(optarg, &a->transport))
-				return usage_error("activate",
-						   "invalid --transport \"%s\": use " TRANSPORT_NAMES,
-						   optarg);
+			if (transport_option("activate", optarg, &a->transport))
+				return VP_EXIT_INCORRECT_COMMAND_LINE_PARAMETERS;
 			break;
 		case 'h':
 			fputs(local_usage, stdout);
 			return VP_EXIT_HELP_REQUESTED;
-		case ':':
-			return usage_error("activate", "option \"%s\" needs a value",
-					   argv[optind - 1]);
 		default:
-			return usage_error("activate",
-					   "invalid option \"%s\" for local activation",
-					   argv[optind - 1]);
+			return option_error("activate --local", opt, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_error("activate", "unexpected argument \"%s\"",
-				   argv[optind]);
+	if (check_no_operands("activate --local", argc, argv))
+		return VP_EXIT_INCORRECT_COMMAND_LINE_PARAMETERS;
 	if (!a->ccm)
 		return usage_error("activate",
 				   "--local needs --ccm, the only local mode supported");

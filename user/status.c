@@ -109,17 +109,12 @@ static int parse_args(int argc, char **argv, struct status_args *a)
 		case 'h':
 			fputs(status_usage, stdout);
 			return VP_EXIT_HELP_REQUESTED;
-		case ':':
-			return usage_error("status", "option \"%s\" needs a value",
-					   argv[optind - 1]);
 		default:
-			return usage_error("status", "invalid option \"%s\"",
-					   argv[optind - 1]);
+			return option_error("status", opt, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_error("status", "unexpected argument \"%s\"",
-				   argv[optind]);
+	if (check_no_operands("status", argc, argv))
+		return VP_EXIT_INCORRECT_COMMAND_LINE_PARAMETERS;
 	if (a->count_given && !a->watch)
 		return usage_error("status", "--count works only with --watch");
 	if (a->event && !a->watch)
