@@ -21,14 +21,23 @@ kbuild() {
 }
 
 # Copies the source tree $1 to $2 without build/, .git and build outputs.
-# Existing files are overwritten with their original times, so an
-# unchanged source file is not rebuilt.
+# Only files whose content changed are written, and they get the current
+# time: make then rebuilds exactly what changed, even when the edit is
+# older than an object that a previous run built from an earlier copy.
 copy_tree() {
-	mkdir -p "$2"
+	local staged=$2.staged f
+	rm -rf "$staged"
+	mkdir -p "$staged" "$2"
 	tar -C "$1" --exclude=./build --exclude=./.git \
 		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
 		--exclude='.*.cmd' --exclude=Module.symvers --exclude=modules.order \
-		-cf - . | tar -C "$2" -xf -
+		-cf - . | tar -C "$staged" -xf -
+	while IFS= read -r -d '' f; do
+		cmp -s "$staged/$f" "$2/$f" && continue
+		mkdir -p "$(dirname "$2/$f")"
+		cp "$staged/$f" "$2/$f"
+	done < <(cd "$staged" && find . -type f -print0)
+	rm -rf "$staged"
 }
 
 # Runs one build command, logging to file $2. Prints the log and fails
