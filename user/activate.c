@@ -187,7 +187,10 @@ static int parse_args(int argc, char **argv, struct activate_args *a)
 		case 'n': a->insecure = true; break;
 		case 'C': a->ca = optarg; break;
 		case 'X': a->proxy = optarg; break;
-		case 'j': a->json = true; break;
+		case 'j':
+			a->json = true;
+			vp_json_errors(true);
+			break;
 		case 'T':
 			if (transport_option("activate", optarg, &a->transport))
 				return VP_EXIT_INCORRECT_COMMAND_LINE_PARAMETERS;

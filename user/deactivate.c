@@ -69,7 +69,10 @@ static int parse_args(int argc, char **argv, struct deactivate_args *a)
 		case 'F': a->password.file = optarg; break;
 		case 'n': a->insecure = true; break;
 		case 'C': a->ca = optarg; break;
-		case 'j': a->json = true; break;
+		case 'j':
+			a->json = true;
+			vp_json_errors(true);
+			break;
 		case 'T':
 			if (transport_option("deactivate", optarg, &a->transport))
 				return VP_EXIT_INCORRECT_COMMAND_LINE_PARAMETERS;

@@ -3,7 +3,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "exit_codes.h"
+
+#define VP_ERROR_MESSAGE_MAX	1024
+
+static bool json_errors;
 
 static const struct {
 	int code;
@@ -52,16 +58,37 @@ const char *vp_exit_name(int code)
 	return NULL;
 }
 
+void vp_json_errors(bool on)
+{
+	json_errors = on;
+}
+
+static void print_json_error(int code, const char *name, const char *message)
+{
+	json_t *obj = json_pack("{s:s, s:i, s:s, s:s}", "status", "error",
+				"code", code, "name", name, "message", message);
+
+	if (obj && json_dumpf(obj, stdout, JSON_COMPACT) == 0)
+		fputc('\n', stdout);
+	fflush(stdout);
+	json_decref(obj);
+}
+
 int vp_error(int code, const char *fmt, ...)
 {
 	const char *name = vp_exit_name(code);
+	char message[VP_ERROR_MESSAGE_MAX];
 	va_list ap;
 
-	fprintf(stderr, "Error %d: %s\n", code, name ? name : "Unknown error");
+	if (!name)
+		name = "Unknown error";
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+
+	fprintf(stderr, "Error %d: %s\n%s\n", code, name, message);
+	if (json_errors)
+		print_json_error(code, name, message);
 	return code;
 }
 

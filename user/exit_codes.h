@@ -7,6 +7,8 @@
 #ifndef VPROCTL_EXIT_CODES_H
 #define VPROCTL_EXIT_CODES_H
 
+#include <stdbool.h>
+
 enum vp_exit {
 	VP_EXIT_SUCCESS = 0,
 	VP_EXIT_INCORRECT_PERMISSIONS = 1,
@@ -51,6 +53,14 @@ const char *vp_exit_name(int code);
  */
 int vp_error(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * With @on, vp_error() also prints each error as one JSON object on
+ * stdout: {"status": "error", "code": N, "name": "...", "message": "..."}.
+ * Commands turn it on for --json, so that stdout holds JSON whether they
+ * succeed or fail.
+ */
+void vp_json_errors(bool on);
 
 /* Prints "Warning: " and @fmt on stderr. */
 void vp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

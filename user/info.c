@@ -308,6 +308,7 @@ int cmd_info(int argc, char **argv)
 		switch (opt) {
 		case 'j':
 			json = true;
+			vp_json_errors(true);
 			break;
 		case 'c':
 			certs = true;

@@ -90,7 +90,10 @@ static int parse_args(int argc, char **argv, struct status_args *a)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
 		switch (opt) {
-		case 'j': a->json = true; break;
+		case 'j':
+			a->json = true;
+			vp_json_errors(true);
+			break;
 		case 'D': a->device = optarg; break;
 		case 'w': a->watch = true; break;
 		case 'e':

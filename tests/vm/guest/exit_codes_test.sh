@@ -245,6 +245,15 @@ rows_main() {
 
 	check_peer_row 22 "RPS certificate not trusted" -- \
 		vproctl activate -u '$peer_url' --profile ccm
+	# With --json the same error is also one JSON object on stdout.
+	check_peer_row 22 "RPS certificate not trusted, --json" -- \
+		vproctl activate -u '$peer_url' --profile ccm --json
+	grep -q '^{"status":"error","code":22,"name":"Server certificate verification failed","message":"[^"]' \
+		"$work/out"
+	result $? "--json prints the error as JSON on stdout"
+	[ "$(wc -l <"$work/out")" -eq 1 ]
+	result $? "--json prints one line on stdout"
+	diag_file "$work/out"
 	check_peer_row 70 "RPS answers the upgrade with 401" \
 		--misbehave reject-upgrade -- \
 		vproctl activate -u '$peer_url' --ca "$certs/ca.pem" --profile ccm
