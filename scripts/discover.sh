@@ -46,7 +46,8 @@ if ! command -v "$vproctl" >/dev/null 2>&1; then
 fi
 
 # vproctl exits non-zero when /dev/mei0 or AMT is absent (exit codes 2
-# and 3), and then prints no JSON, which maps to none below.
+# and 3), and then prints only an error object without "features",
+# which maps to none below.
 json=$("$vproctl" info --json 2>/dev/null)
 features=$(printf '%s\n' "$json" |
 	sed -n 's/^[[:space:]]*"features":[[:space:]]*"\(.*\)",\{0,1\}[[:space:]]*$/\1/p' |
