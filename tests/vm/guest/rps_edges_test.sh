@@ -16,6 +16,9 @@
 #   hostname  rps-peer serves a certificate of the test CA that names only
 #             rps.test.invalid: --ca exits 22 with a line naming
 #             127.0.0.1, and -n activates.
+#   system-ca without --ca, the test CA's certificate fails with 22 until
+#             the test CA is added to the guest's system CA store; then
+#             the activation exits 0.
 #   me-reset  an ME reset (SIGUSR1 to fwsim) between two WS-Man exchanges
 #             of an RPS session over --transport mei: vproctl reconnects
 #             the LME link and the activation exits 0.
@@ -37,6 +40,7 @@ SYSFS=/sys/class/vpro/vpro0
 # writes it again after each re-enumeration.
 FWSIM_READY=/run/fwsim.ready
 LMS_PORT=16992
+SYSTEM_CA_STORE=/etc/ssl/certs/ca-certificates.crt
 
 set_name=${1:-}
 work=$(mktemp -d /tmp/rps_edges_test.XXXXXX) || exit 1
@@ -51,6 +55,7 @@ vproctl_pid=
 # Stops what the test started and loads the modules again, whatever
 # happened, so later suites find mesim.ko and vpro_heci.ko.
 cleanup() {
+	[ -f "$work/store.saved" ] && cp "$work/store.saved" "$SYSTEM_CA_STORE"
 	stop_peer
 	stop_relay
 	stop_pid "$vproctl_pid"
@@ -200,6 +205,28 @@ run_hostname() {
 	expect_exit 0 deactivate --local
 }
 
+# The system CA store: without --ca, vproctl trusts the CAs in the
+# guest's /etc/ssl/certs/ca-certificates.crt (the host's bundle), so the
+# test CA's certificate fails with 22 until the test CA is added there.
+run_system_ca() {
+	cp "$SYSTEM_CA_STORE" "$work/store.saved" || return
+	if start_peer; then
+		activate_rps 22
+		expect_output '^The certificate of RPS host 127\.0\.0\.1 was rejected'
+		wait_peer
+	fi
+	expect_mode 'pre-provisioning state'
+
+	cat "$CERTS/ca.pem" >>"$SYSTEM_CA_STORE"
+	if start_peer; then
+		activate_rps 0
+		expect_peer_success
+	fi
+	cp "$work/store.saved" "$SYSTEM_CA_STORE"
+	expect_mode 'activated in client control mode'
+	expect_exit 0 deactivate --local
+}
+
 # fwsim resets the ME while rps-peer waits between the first and second
 # WS-Man exchange, so vproctl's LME link is gone at the next request.
 run_me_reset() {
@@ -283,10 +310,11 @@ lms)
 	;;
 drop) run_drop ;;
 hostname) run_hostname ;;
+system-ca) run_system_ca ;;
 me-reset) run_me_reset ;;
 no-heci) run_no_heci ;;
 *)
-	result 1 "row set '$set_name' is valid (use lms, drop, hostname, me-reset or no-heci)"
+	result 1 "row set '$set_name' is valid (use lms, drop, hostname, system-ca, me-reset or no-heci)"
 	;;
 esac
 
