@@ -19,6 +19,9 @@
 #   system-ca without --ca, the test CA's certificate fails with 22 until
 #             the test CA is added to the guest's system CA store; then
 #             the activation exits 0.
+#   silent-server
+#             a server that accepts TCP and never answers TLS: exit 20
+#             after vproctl's 30 s connect timeout, saying it timed out.
 #   me-reset  an ME reset (SIGUSR1 to fwsim) between two WS-Man exchanges
 #             of an RPS session over --transport mei: vproctl reconnects
 #             the LME link and the activation exits 0.
@@ -41,6 +44,8 @@ SYSFS=/sys/class/vpro/vpro0
 FWSIM_READY=/run/fwsim.ready
 LMS_PORT=16992
 SYSTEM_CA_STORE=/etc/ssl/certs/ca-certificates.crt
+# A loopback port where a server accepts and never answers.
+SILENT_PORT=18443
 
 set_name=${1:-}
 work=$(mktemp -d /tmp/rps_edges_test.XXXXXX) || exit 1
@@ -49,6 +54,7 @@ failed=0
 peer_pid=
 relay_pid=
 vproctl_pid=
+silent_pid=
 
 . "$(dirname "$0")/vproctl_lib.sh"
 
@@ -58,6 +64,7 @@ cleanup() {
 	[ -f "$work/store.saved" ] && cp "$work/store.saved" "$SYSTEM_CA_STORE"
 	stop_peer
 	stop_relay
+	stop_pid "$silent_pid"
 	stop_pid "$vproctl_pid"
 	[ -d /sys/module/mesim ] || insmod "$MODULE_DIR/mesim.ko" 2>/dev/null
 	[ -d /sys/module/vpro_heci ] || insmod "$MODULE_DIR/vpro_heci.ko" 2>/dev/null
@@ -227,6 +234,24 @@ run_system_ca() {
 	expect_exit 0 deactivate --local
 }
 
+# A server that accepts the TCP connection and never answers the TLS
+# handshake: vproctl gives up after its 30 s connect timeout and says so.
+run_silent_server() {
+	sleep 45 | nc -l -p "$SILENT_PORT" >/dev/null 2>&1 &
+	silent_pid=$!
+	sleep 0.5
+	started=$(date +%s)
+	expect_exit 20 activate -u "wss://127.0.0.1:$SILENT_PORT/activate" \
+		--profile "$PROFILE" --ca "$CERTS/ca.pem"
+	elapsed=$(($(date +%s) - started))
+	expect_output 'timed out\|timeout'
+	[ "$elapsed" -ge 25 ] && [ "$elapsed" -le 40 ]
+	result $? "vproctl gives up after its 30 s connect timeout (took $elapsed s)"
+	stop_pid "$silent_pid"
+	silent_pid=
+	expect_mode 'pre-provisioning state'
+}
+
 # fwsim resets the ME while rps-peer waits between the first and second
 # WS-Man exchange, so vproctl's LME link is gone at the next request.
 run_me_reset() {
@@ -311,10 +336,11 @@ lms)
 drop) run_drop ;;
 hostname) run_hostname ;;
 system-ca) run_system_ca ;;
+silent-server) run_silent_server ;;
 me-reset) run_me_reset ;;
 no-heci) run_no_heci ;;
 *)
-	result 1 "row set '$set_name' is valid (use lms, drop, hostname, system-ca, me-reset or no-heci)"
+	result 1 "row set '$set_name' is valid (use lms, drop, hostname, system-ca, silent-server, me-reset or no-heci)"
 	;;
 esac
 
