@@ -95,14 +95,90 @@ static void amthi_begin(struct amthi_reply *r, uint32_t command,
 	put_le32(r, status);
 }
 
+static void set_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void set_le32(uint8_t *p, uint32_t v)
+{
+	set_le16(p, (uint16_t)v);
+	set_le16(p + 2, (uint16_t)(v >> 16));
+}
+
+/* Returns the next value of the garbage mode's xorshift32 generator. */
+static uint32_t garbage_next(void)
+{
+	uint32_t x = fw_faults.amthi_garbage_state;
+
+	if (!x)
+		x = FW_AMTHI_GARBAGE_SEED;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	fw_faults.amthi_garbage_state = x;
+	return x;
+}
+
+/*
+ * Corrupts the finished response @r in the way the amthi-reply knob
+ * selects. The huge-count and long-string modes change only successful
+ * replies to GetCodeVersions and GetPKIFQDNSuffix, and every other mode
+ * changes every response.
+ */
+static void amthi_apply_reply_fault(struct amthi_reply *r)
+{
+	uint32_t command = get_le32(r->buf + 4) & ~AMTHI_RESPONSE_BIT;
+	bool success = get_le32(r->buf + AMTHI_HDR_LEN) == STATUS_SUCCESS;
+	size_t i;
+
+	switch (fw_faults.amthi_reply) {
+	case FW_AMTHI_REPLY_NORMAL:
+		break;
+	case FW_AMTHI_REPLY_TRUNCATED:
+		r->len = 8;
+		break;
+	case FW_AMTHI_REPLY_SHORT_PAYLOAD:
+		r->len -= 4;
+		break;
+	case FW_AMTHI_REPLY_WRONG_COMMAND:
+		command = command == CMD_GET_PROVISIONING_STATE ?
+			  CMD_GET_CODE_VERSIONS : CMD_GET_PROVISIONING_STATE;
+		set_le32(r->buf + 4, command | AMTHI_RESPONSE_BIT);
+		break;
+	case FW_AMTHI_REPLY_NO_RESPONSE_BIT:
+		set_le32(r->buf + 4, command);
+		break;
+	case FW_AMTHI_REPLY_HUGE_COUNT:
+		/* The count follows the status and the 65-byte BIOS version. */
+		if (command == CMD_GET_CODE_VERSIONS && success)
+			set_le32(r->buf + AMTHI_HDR_LEN + 4 + 65, 5000);
+		break;
+	case FW_AMTHI_REPLY_LONG_STRING:
+		/* The string length follows the status. */
+		if (command == CMD_GET_PKI_FQDN_SUFFIX && success)
+			set_le16(r->buf + AMTHI_HDR_LEN + 4,
+				 (uint16_t)(r->len - AMTHI_HDR_LEN - 6 + 64));
+		break;
+	case FW_AMTHI_REPLY_GARBAGE:
+		r->len = 1 + garbage_next() % AMTHI_MAX_MSG;
+		for (i = 0; i < r->len; i++)
+			r->buf[i] = (uint8_t)garbage_next();
+		break;
+	}
+}
+
 static void amthi_send(struct fw_conn *conn, struct amthi_reply *r)
 {
 	uint32_t length = (uint32_t)(r->len - AMTHI_HDR_LEN);
 
-	r->buf[8] = (uint8_t)length;
-	r->buf[9] = (uint8_t)(length >> 8);
-	r->buf[10] = (uint8_t)(length >> 16);
-	r->buf[11] = (uint8_t)(length >> 24);
+	set_le32(r->buf + 8, length);
+	if (fw_faults.amthi_reply != FW_AMTHI_REPLY_NORMAL) {
+		amthi_apply_reply_fault(r);
+		fw_log("amthi: amthi-reply fault: sending a %zu-byte response",
+		       r->len);
+	}
 	if (fw_send(conn, r->buf, r->len))
 		fw_log("amthi: sending a %zu-byte response failed", r->len);
 }

@@ -28,6 +28,20 @@ static const struct {
 
 static const struct {
 	const char *name;
+	enum fw_amthi_reply reply;
+} amthi_replies[] = {
+	{ "normal", FW_AMTHI_REPLY_NORMAL },
+	{ "truncated", FW_AMTHI_REPLY_TRUNCATED },
+	{ "short-payload", FW_AMTHI_REPLY_SHORT_PAYLOAD },
+	{ "wrong-command", FW_AMTHI_REPLY_WRONG_COMMAND },
+	{ "no-response-bit", FW_AMTHI_REPLY_NO_RESPONSE_BIT },
+	{ "huge-count", FW_AMTHI_REPLY_HUGE_COUNT },
+	{ "long-string", FW_AMTHI_REPLY_LONG_STRING },
+	{ "garbage", FW_AMTHI_REPLY_GARBAGE },
+};
+
+static const struct {
+	const char *name;
 	enum fw_action action;
 } actions[] = {
 	{ "reset", FW_ACTION_RESET },
@@ -58,6 +72,13 @@ void fw_fault_usage(FILE *out)
 		"                    status 2 (not ready) for MS milliseconds (0 to 600000)\n"
 		"  reject-lsa-auth   answer 401 to every WS-Man request while AMT is in\n"
 		"                    pre-provisioning, so the local system account never logs in\n"
+		"  amthi-reply=MODE  corrupt every AMTHI response: normal; truncated (8 bytes,\n"
+		"                    shorter than the header); short-payload (the last 4 bytes\n"
+		"                    are not sent); wrong-command (another command code);\n"
+		"                    no-response-bit (bit 0x00800000 clear); huge-count\n"
+		"                    (GetCodeVersions count 5000); long-string (GetPKIFQDNSuffix\n"
+		"                    length 64 bytes past the end); garbage (random bytes of\n"
+		"                    a random length up to 5120, from a fixed seed)\n"
 		"Actions (NAME runs at once, NAME=N at the Nth host LME message from now):\n"
 		"  reset, malformed, truncated, disconnect, out-of-order, keepalive,\n"
 		"  direct-open\n"
@@ -182,6 +203,18 @@ int fw_fault_apply(const char *text, FILE *err)
 		}
 		return bad_value(err, name, value,
 				 "normal, drop or no-return-value");
+	}
+
+	if (!strcmp(name, "amthi-reply")) {
+		for (i = 0; value && i < ARRAY_LEN(amthi_replies); i++) {
+			if (!strcmp(value, amthi_replies[i].name)) {
+				fw_faults.amthi_reply = amthi_replies[i].reply;
+				fw_faults.amthi_garbage_state = FW_AMTHI_GARBAGE_SEED;
+				return 0;
+			}
+		}
+		return bad_value(err, name, value,
+				 "normal, truncated, short-payload, wrong-command, no-response-bit, huge-count, long-string or garbage");
 	}
 
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)

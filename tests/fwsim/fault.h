@@ -31,6 +31,21 @@ enum fw_setup_reply {
 	FW_SETUP_REPLY_NO_RETURN_VALUE,	/* 200 without ReturnValue, not applied */
 };
 
+/* How every AMTHI response is corrupted (amthi-reply=). */
+enum fw_amthi_reply {
+	FW_AMTHI_REPLY_NORMAL,
+	FW_AMTHI_REPLY_TRUNCATED,	/* only the first 8 bytes are sent */
+	FW_AMTHI_REPLY_SHORT_PAYLOAD,	/* the last 4 bytes are not sent */
+	FW_AMTHI_REPLY_WRONG_COMMAND,	/* the header names another command */
+	FW_AMTHI_REPLY_NO_RESPONSE_BIT,	/* bit 0x00800000 is clear */
+	FW_AMTHI_REPLY_HUGE_COUNT,	/* GetCodeVersions count 5000 */
+	FW_AMTHI_REPLY_LONG_STRING,	/* GetPKIFQDNSuffix length overruns */
+	FW_AMTHI_REPLY_GARBAGE,		/* random bytes, random length */
+};
+
+/* Seed of the garbage mode's generator, so that runs repeat. */
+#define FW_AMTHI_GARBAGE_SEED	0x2545F491u
+
 struct fw_faults {
 	uint32_t reply_delay_ms;	/* delay of every CHANNEL_OPEN reply */
 	bool window_set;
@@ -42,6 +57,8 @@ struct fw_faults {
 	enum fw_setup_reply setup_reply;
 	uint32_t settle_ms;		/* AMTHI not ready this long after Unprovision */
 	bool reject_lsa_auth;		/* 401 to the local system account */
+	enum fw_amthi_reply amthi_reply;
+	uint32_t amthi_garbage_state;	/* xorshift32 state, never 0 */
 
 	enum fw_action action;
 	uint32_t action_at;		/* host messages left before it runs */

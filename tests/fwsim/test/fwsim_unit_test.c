@@ -1898,7 +1898,21 @@ static void test_fault_parsing(void)
 	CHECK(fault_apply("reject-lsa-auth=1") == -1);
 	/* No LME link exists, so an action cannot run at once. */
 	CHECK(fault_apply("keepalive") == -1);
+	CHECK(fault_apply("amthi-reply=garbage") == 0);
+	CHECK(fw_faults.amthi_reply == FW_AMTHI_REPLY_GARBAGE);
+	CHECK(fault_apply("amthi-reply=truncated") == 0);
+	CHECK(fw_faults.amthi_reply == FW_AMTHI_REPLY_TRUNCATED);
+	CHECK(fault_apply("amthi-reply=long-string") == 0);
+	CHECK(fw_faults.amthi_reply == FW_AMTHI_REPLY_LONG_STRING);
+	CHECK(fault_apply("amthi-reply") == -1);
+	CHECK(fault_apply("amthi-reply=") == -1);
+	CHECK(fault_apply("amthi-reply=short") == -1);
+	CHECK(fw_faults.amthi_reply == FW_AMTHI_REPLY_LONG_STRING);
+	CHECK(fault_apply("amthi-reply=normal") == 0);
+	CHECK(fw_faults.amthi_reply == FW_AMTHI_REPLY_NORMAL);
+	CHECK(fault_apply("amthi-reply=huge-count") == 0);
 	fw_fault_clear();
+	CHECK(fw_faults.amthi_reply == FW_AMTHI_REPLY_NORMAL);
 	CHECK(fw_faults.action == FW_ACTION_NONE);
 	CHECK(!fw_faults.tls_only);
 	CHECK(fw_faults.setup_reply == FW_SETUP_REPLY_NORMAL);
@@ -2174,6 +2188,102 @@ out:
 	end_lsa_session();
 }
 
+/* Sends @command with amthi-reply=@mode set and returns the one reply. */
+static const struct fake_msg *amthi_faulty_call(const char *mode,
+						uint32_t command)
+{
+	char knob[64];
+
+	snprintf(knob, sizeof(knob), "amthi-reply=%s", mode);
+	fw_fault_clear();
+	if (!CHECK(fault_apply(knob) == 0))
+		return NULL;
+	return amthi_call(command, NULL, 0);
+}
+
+static void test_fault_amthi_reply_header_modes(void)
+{
+	const struct fake_msg *m;
+
+	reset_state(FW_SKU_AMT);
+
+	m = amthi_faulty_call("truncated", 0x0400006B);
+	if (m)
+		CHECK(m->len == 8);
+
+	m = amthi_faulty_call("short-payload", 0x0400006B);
+	if (m && CHECK(m->len == 16)) {
+		CHECK(le32(m->data + 4) == (0x0400006Bu | 0x00800000u));
+		CHECK(le32(m->data + 8) == 8);
+	}
+
+	m = amthi_faulty_call("wrong-command", 0x0400006B);
+	if (m && CHECK(m->len == 20)) {
+		CHECK(le32(m->data + 4) == (0x04000011u | 0x00800000u));
+		CHECK(le32(m->data + 8) == 8);
+	}
+	m = amthi_faulty_call("wrong-command", 0x04000011);
+	if (m && CHECK(m->len == 20))
+		CHECK(le32(m->data + 4) == (0x0400001Au | 0x00800000u));
+
+	m = amthi_faulty_call("no-response-bit", 0x0400006B);
+	if (m && CHECK(m->len == 20))
+		CHECK(le32(m->data + 4) == 0x0400006Bu);
+
+	fw_fault_clear();
+}
+
+static void test_fault_amthi_reply_payload_modes(void)
+{
+	const struct fake_msg *m;
+
+	reset_state(FW_SKU_AMT);
+
+	m = amthi_faulty_call("huge-count", 0x0400001A);
+	if (amthi_reply_status(m, 0x0400001A) == 0 && CHECK(m->len > 85))
+		CHECK(le32(m->data + 16 + 65) == 5000);
+	/* Other commands keep their reply. */
+	m = amthi_faulty_call("huge-count", 0x0400006B);
+	CHECK(amthi_reply_status(m, 0x0400006B) == 0);
+
+	m = amthi_faulty_call("long-string", 0x04000036);
+	if (amthi_reply_status(m, 0x04000036) == 0 && CHECK(m->len >= 18))
+		CHECK(le16(m->data + 16) == m->len - 18 + 64);
+	m = amthi_faulty_call("long-string", 0x0400001A);
+	if (amthi_reply_status(m, 0x0400001A) == 0)
+		CHECK(le32(m->data + 16 + 65) == 11);
+
+	fw_fault_clear();
+}
+
+static void test_fault_amthi_reply_garbage(void)
+{
+	uint8_t first[0x1400];
+	size_t first_len = 0;
+	const struct fake_msg *m;
+
+	reset_state(FW_SKU_AMT);
+
+	m = amthi_faulty_call("garbage", 0x0400006B);
+	if (m && CHECK(m->len >= 1 && m->len <= 0x1400)) {
+		first_len = m->len;
+		memcpy(first, m->data, m->len);
+	}
+	m = amthi_call(0x0400006B, NULL, 0);
+	if (m)
+		CHECK(m->len != first_len ||
+		      memcmp(m->data, first, first_len) != 0);
+
+	/* Setting the mode again restarts the same byte sequence. */
+	m = amthi_faulty_call("garbage", 0x0400006B);
+	if (m && CHECK(m->len == first_len))
+		CHECK(!memcmp(m->data, first, first_len));
+
+	fw_fault_clear();
+	m = amthi_call(0x0400006B, NULL, 0);
+	CHECK(amthi_reply_status(m, 0x0400006B) == 0);
+}
+
 static void test_fault_settle_after_unprovision(void)
 {
 	struct timespec wait = { 0, 120 * 1000000L };
@@ -2246,6 +2356,11 @@ int main(void)
 	run_test("fault setup reply no return value",
 		 test_fault_setup_reply_no_return_value);
 	run_test("fault reject lsa auth", test_fault_reject_lsa_auth);
+	run_test("fault amthi reply header modes",
+		 test_fault_amthi_reply_header_modes);
+	run_test("fault amthi reply payload modes",
+		 test_fault_amthi_reply_payload_modes);
+	run_test("fault amthi reply garbage", test_fault_amthi_reply_garbage);
 	run_test("fault settle after unprovision",
 		 test_fault_settle_after_unprovision);
 	run_test("wsman full ccm flow", test_wsman_full_flow);
