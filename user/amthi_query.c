@@ -8,6 +8,51 @@
 #include "amthi_query.h"
 #include "exit_codes.h"
 
+/*
+ * First command after GetCodeVersions whose reply amt_query_snapshot()
+ * found malformed (-EPROTO), or 0. The snapshot keeps only that field's
+ * *_ok flag clear, so amt_read_snapshot() reads this to report the
+ * firmware fault instead of printing an incomplete report.
+ */
+static uint32_t snapshot_malformed_command;
+
+/*
+ * Records @command when @ret is -EPROTO, a malformed reply. Returns true
+ * when @ret is 0, for the snapshot's *_ok flags.
+ */
+static bool note_reply(uint32_t command, int ret)
+{
+	if (ret == -EPROTO && !snapshot_malformed_command)
+		snapshot_malformed_command = command;
+	return ret == 0;
+}
+
+static const char *amthi_command_name(uint32_t command)
+{
+	switch (command) {
+	case AMTHI_CMD_GET_CODE_VERSIONS:
+		return "GetCodeVersions";
+	case AMTHI_CMD_GET_UUID:
+		return "GetUUID";
+	case AMTHI_CMD_GET_CONTROL_MODE:
+		return "GetControlMode";
+	case AMTHI_CMD_GET_PKI_FQDN_SUFFIX:
+		return "GetPKIFQDNSuffix";
+	case AMTHI_CMD_GET_LOCAL_SYSTEM_ACCOUNT:
+		return "GetLocalSystemAccount";
+	case AMTHI_CMD_GET_RAS_STATUS:
+		return "GetRemoteAccessConnectionStatus";
+	case AMTHI_CMD_GET_LAN_INTERFACE_SETTINGS:
+		return "GetLANInterfaceSettings";
+	case AMTHI_CMD_ENUMERATE_HASH_HANDLES:
+		return "EnumerateHashHandles";
+	case AMTHI_CMD_GET_CERT_HASH_ENTRY:
+		return "GetCertHashEntry";
+	default:
+		return "unknown command";
+	}
+}
+
 int amthi_call(struct heci *heci, uint32_t command, const void *body,
 	       uint32_t body_len, uint8_t *buf, size_t size,
 	       const uint8_t **payload, size_t *payload_len)
@@ -43,11 +88,14 @@ static void query_cert_hashes(struct heci *heci, uint8_t *buf, size_t size,
 	uint32_t count, i;
 	size_t len;
 
-	if (amthi_call(heci, AMTHI_CMD_ENUMERATE_HASH_HANDLES, NULL, 0, buf,
-		       size, &p, &len) != 0)
-		return;
-	if (amthi_parse_hash_handles(p, len, handles, AMTHI_MAX_HASH_HANDLES,
-				     &count) < 0)
+	int ret;
+
+	ret = amthi_call(heci, AMTHI_CMD_ENUMERATE_HASH_HANDLES, NULL, 0, buf,
+			 size, &p, &len);
+	if (!ret)
+		ret = amthi_parse_hash_handles(p, len, handles,
+					       AMTHI_MAX_HASH_HANDLES, &count);
+	if (!note_reply(AMTHI_CMD_ENUMERATE_HASH_HANDLES, ret))
 		return;
 
 	snap->hash_count = 0;
@@ -56,10 +104,11 @@ static void query_cert_hashes(struct heci *heci, uint8_t *buf, size_t size,
 		struct amthi_cert_hash *hash = &snap->hashes[snap->hash_count];
 
 		codec_put_le32(body, handles[i]);
-		if (amthi_call(heci, AMTHI_CMD_GET_CERT_HASH_ENTRY, body,
-			       sizeof(body), buf, size, &p, &len) != 0)
-			return;
-		if (amthi_parse_cert_hash(p, len, hash) < 0)
+		ret = amthi_call(heci, AMTHI_CMD_GET_CERT_HASH_ENTRY, body,
+				 sizeof(body), buf, size, &p, &len);
+		if (!ret)
+			ret = amthi_parse_cert_hash(p, len, hash);
+		if (!note_reply(AMTHI_CMD_GET_CERT_HASH_ENTRY, ret))
 			return;
 		snap->hash_count++;
 	}
@@ -72,12 +121,14 @@ static bool query_lan(struct heci *heci, uint8_t *buf, size_t size,
 	const uint8_t *p;
 	uint8_t body[4];
 	size_t len;
+	int ret;
 
 	codec_put_le32(body, index);
-	if (amthi_call(heci, AMTHI_CMD_GET_LAN_INTERFACE_SETTINGS, body,
-		       sizeof(body), buf, size, &p, &len) != 0)
-		return false;
-	return amthi_parse_lan_settings(p, len, out) == 0;
+	ret = amthi_call(heci, AMTHI_CMD_GET_LAN_INTERFACE_SETTINGS, body,
+			 sizeof(body), buf, size, &p, &len);
+	if (!ret)
+		ret = amthi_parse_lan_settings(p, len, out);
+	return note_reply(AMTHI_CMD_GET_LAN_INTERFACE_SETTINGS, ret);
 }
 
 /* Runs amthi_call() and records a "not ready" status in @snap. */
@@ -100,34 +151,51 @@ static void query_optional(struct heci *heci, unsigned int groups,
 	uint8_t zero_body[40] = { 0 };
 	const uint8_t *p;
 	size_t len;
+	int ret;
 
-	if (amthi_call(heci, AMTHI_CMD_GET_UUID, NULL, 0, buf, size, &p,
-		       &len) == 0)
-		snap->uuid_ok = amthi_parse_uuid(p, len, snap->uuid) == 0;
+	ret = amthi_call(heci, AMTHI_CMD_GET_UUID, NULL, 0, buf, size, &p,
+			 &len);
+	if (!ret)
+		ret = amthi_parse_uuid(p, len, snap->uuid);
+	snap->uuid_ok = note_reply(AMTHI_CMD_GET_UUID, ret);
 
-	if (call_noting_ready(heci, snap, AMTHI_CMD_GET_CONTROL_MODE, NULL, 0,
-			      buf, size, &p, &len) == 0)
-		snap->control_mode_ok =
-			amthi_parse_u32(p, len, &snap->control_mode) == 0;
+	ret = call_noting_ready(heci, snap, AMTHI_CMD_GET_CONTROL_MODE, NULL,
+				0, buf, size, &p, &len);
+	if (!ret)
+		ret = amthi_parse_u32(p, len, &snap->control_mode);
+	snap->control_mode_ok = note_reply(AMTHI_CMD_GET_CONTROL_MODE, ret);
 
-	if (amthi_call(heci, AMTHI_CMD_GET_PKI_FQDN_SUFFIX, NULL, 0, buf, size,
-		       &p, &len) == 0)
-		snap->dns_suffix_ok =
-			amthi_parse_string16(p, len, snap->dns_suffix,
-					     sizeof(snap->dns_suffix)) >= 0;
+	ret = amthi_call(heci, AMTHI_CMD_GET_PKI_FQDN_SUFFIX, NULL, 0, buf,
+			 size, &p, &len);
+	if (!ret) {
+		ret = amthi_parse_string16(p, len, snap->dns_suffix,
+					   sizeof(snap->dns_suffix));
+		if (ret > 0)
+			ret = 0;	/* the suffix length */
+	}
+	/* A suffix too long for the snapshot (-EMSGSIZE) is only left out. */
+	snap->dns_suffix_ok = note_reply(AMTHI_CMD_GET_PKI_FQDN_SUFFIX, ret);
 
 	/* GetLocalSystemAccount takes 40 reserved zero bytes. */
-	if ((groups & AMT_QUERY_ACCOUNT) &&
-	    call_noting_ready(heci, snap, AMTHI_CMD_GET_LOCAL_SYSTEM_ACCOUNT,
-			      zero_body, sizeof(zero_body), buf, size, &p,
-			      &len) == 0)
+	if (groups & AMT_QUERY_ACCOUNT) {
+		ret = call_noting_ready(heci, snap,
+					AMTHI_CMD_GET_LOCAL_SYSTEM_ACCOUNT,
+					zero_body, sizeof(zero_body), buf,
+					size, &p, &len);
+		if (!ret)
+			ret = amthi_parse_local_account(p, len,
+							&snap->account);
 		snap->account_ok =
-			amthi_parse_local_account(p, len, &snap->account) == 0;
+			note_reply(AMTHI_CMD_GET_LOCAL_SYSTEM_ACCOUNT, ret);
+	}
 
-	if ((groups & AMT_QUERY_RAS) &&
-	    amthi_call(heci, AMTHI_CMD_GET_RAS_STATUS, NULL, 0, buf, size, &p,
-		       &len) == 0)
-		snap->ras_ok = amthi_parse_ras_status(p, len, &snap->ras) == 0;
+	if (groups & AMT_QUERY_RAS) {
+		ret = amthi_call(heci, AMTHI_CMD_GET_RAS_STATUS, NULL, 0, buf,
+				 size, &p, &len);
+		if (!ret)
+			ret = amthi_parse_ras_status(p, len, &snap->ras);
+		snap->ras_ok = note_reply(AMTHI_CMD_GET_RAS_STATUS, ret);
+	}
 
 	if (groups & AMT_QUERY_LAN) {
 		snap->wired_ok = query_lan(heci, buf, size, 0, &snap->wired);
@@ -150,6 +218,7 @@ int amt_query_snapshot(struct heci *heci, unsigned int groups,
 	int ret;
 
 	memset(snap, 0, sizeof(*snap));
+	snapshot_malformed_command = 0;
 	buf = malloc(size);
 	if (!buf)
 		return -ENOMEM;
@@ -254,6 +323,9 @@ static int try_read_snapshot(unsigned int groups, struct amt_snapshot *snap,
 /* Prints the error for amt_query_snapshot()'s result @ret, if any. */
 static int report_snapshot(int ret, const struct amt_snapshot *snap)
 {
+	if (ret == -EPROTO)
+		return vp_error(VP_EXIT_AMT_NOT_READY,
+				"AMTHI GetCodeVersions returned a malformed reply (protocol error). Retry later; if it persists, update the ME firmware.");
 	if (ret < 0)
 		return vp_error(VP_EXIT_AMT_NOT_READY,
 				"AMTHI GetCodeVersions failed: %s. Retry later.",
@@ -265,6 +337,10 @@ static int report_snapshot(int ret, const struct amt_snapshot *snap)
 	if (snap->versions.count == 0)
 		return vp_error(VP_EXIT_AMT_NOT_DETECTED,
 				"The firmware reports no code versions: AMT is disabled. Enable it in the BIOS or MEBx.");
+	if (snapshot_malformed_command)
+		return vp_error(VP_EXIT_AMT_NOT_READY,
+				"AMTHI %s returned a malformed reply (protocol error). Retry later; if it persists, update the ME firmware.",
+				amthi_command_name(snapshot_malformed_command));
 	return 0;
 }
 
