@@ -9,21 +9,13 @@
 #include "exit_codes.h"
 
 /*
- * First command after GetCodeVersions whose reply amt_query_snapshot()
- * found malformed (-EPROTO), or 0. The snapshot keeps only that field's
- * *_ok flag clear, so amt_read_snapshot() reads this to report the
- * firmware fault instead of printing an incomplete report.
+ * Records @command in @snap when @ret is -EPROTO, a malformed reply.
+ * Returns true when @ret is 0, for the snapshot's *_ok flags.
  */
-static uint32_t snapshot_malformed_command;
-
-/*
- * Records @command when @ret is -EPROTO, a malformed reply. Returns true
- * when @ret is 0, for the snapshot's *_ok flags.
- */
-static bool note_reply(uint32_t command, int ret)
+static bool note_reply(struct amt_snapshot *snap, uint32_t command, int ret)
 {
-	if (ret == -EPROTO && !snapshot_malformed_command)
-		snapshot_malformed_command = command;
+	if (ret == -EPROTO && !snap->malformed_command)
+		snap->malformed_command = command;
 	return ret == 0;
 }
 
@@ -95,7 +87,7 @@ static void query_cert_hashes(struct heci *heci, uint8_t *buf, size_t size,
 	if (!ret)
 		ret = amthi_parse_hash_handles(p, len, handles,
 					       AMTHI_MAX_HASH_HANDLES, &count);
-	if (!note_reply(AMTHI_CMD_ENUMERATE_HASH_HANDLES, ret))
+	if (!note_reply(snap, AMTHI_CMD_ENUMERATE_HASH_HANDLES, ret))
 		return;
 
 	snap->hash_count = 0;
@@ -108,7 +100,7 @@ static void query_cert_hashes(struct heci *heci, uint8_t *buf, size_t size,
 				 sizeof(body), buf, size, &p, &len);
 		if (!ret)
 			ret = amthi_parse_cert_hash(p, len, hash);
-		if (!note_reply(AMTHI_CMD_GET_CERT_HASH_ENTRY, ret))
+		if (!note_reply(snap, AMTHI_CMD_GET_CERT_HASH_ENTRY, ret))
 			return;
 		snap->hash_count++;
 	}
@@ -116,7 +108,8 @@ static void query_cert_hashes(struct heci *heci, uint8_t *buf, size_t size,
 }
 
 static bool query_lan(struct heci *heci, uint8_t *buf, size_t size,
-		      uint32_t index, struct amthi_lan_settings *out)
+		      struct amt_snapshot *snap, uint32_t index,
+		      struct amthi_lan_settings *out)
 {
 	const uint8_t *p;
 	uint8_t body[4];
@@ -128,7 +121,7 @@ static bool query_lan(struct heci *heci, uint8_t *buf, size_t size,
 			 sizeof(body), buf, size, &p, &len);
 	if (!ret)
 		ret = amthi_parse_lan_settings(p, len, out);
-	return note_reply(AMTHI_CMD_GET_LAN_INTERFACE_SETTINGS, ret);
+	return note_reply(snap, AMTHI_CMD_GET_LAN_INTERFACE_SETTINGS, ret);
 }
 
 /* Runs amthi_call() and records a "not ready" status in @snap. */
@@ -157,13 +150,13 @@ static void query_optional(struct heci *heci, unsigned int groups,
 			 &len);
 	if (!ret)
 		ret = amthi_parse_uuid(p, len, snap->uuid);
-	snap->uuid_ok = note_reply(AMTHI_CMD_GET_UUID, ret);
+	snap->uuid_ok = note_reply(snap, AMTHI_CMD_GET_UUID, ret);
 
 	ret = call_noting_ready(heci, snap, AMTHI_CMD_GET_CONTROL_MODE, NULL,
 				0, buf, size, &p, &len);
 	if (!ret)
 		ret = amthi_parse_u32(p, len, &snap->control_mode);
-	snap->control_mode_ok = note_reply(AMTHI_CMD_GET_CONTROL_MODE, ret);
+	snap->control_mode_ok = note_reply(snap, AMTHI_CMD_GET_CONTROL_MODE, ret);
 
 	ret = amthi_call(heci, AMTHI_CMD_GET_PKI_FQDN_SUFFIX, NULL, 0, buf,
 			 size, &p, &len);
@@ -174,7 +167,7 @@ static void query_optional(struct heci *heci, unsigned int groups,
 			ret = 0;	/* the suffix length */
 	}
 	/* A suffix too long for the snapshot (-EMSGSIZE) is only left out. */
-	snap->dns_suffix_ok = note_reply(AMTHI_CMD_GET_PKI_FQDN_SUFFIX, ret);
+	snap->dns_suffix_ok = note_reply(snap, AMTHI_CMD_GET_PKI_FQDN_SUFFIX, ret);
 
 	/* GetLocalSystemAccount takes 40 reserved zero bytes. */
 	if (groups & AMT_QUERY_ACCOUNT) {
@@ -186,7 +179,7 @@ static void query_optional(struct heci *heci, unsigned int groups,
 			ret = amthi_parse_local_account(p, len,
 							&snap->account);
 		snap->account_ok =
-			note_reply(AMTHI_CMD_GET_LOCAL_SYSTEM_ACCOUNT, ret);
+			note_reply(snap, AMTHI_CMD_GET_LOCAL_SYSTEM_ACCOUNT, ret);
 	}
 
 	if (groups & AMT_QUERY_RAS) {
@@ -194,12 +187,13 @@ static void query_optional(struct heci *heci, unsigned int groups,
 				 size, &p, &len);
 		if (!ret)
 			ret = amthi_parse_ras_status(p, len, &snap->ras);
-		snap->ras_ok = note_reply(AMTHI_CMD_GET_RAS_STATUS, ret);
+		snap->ras_ok = note_reply(snap, AMTHI_CMD_GET_RAS_STATUS, ret);
 	}
 
 	if (groups & AMT_QUERY_LAN) {
-		snap->wired_ok = query_lan(heci, buf, size, 0, &snap->wired);
-		snap->wireless_ok = query_lan(heci, buf, size, 1,
+		snap->wired_ok = query_lan(heci, buf, size, snap, 0,
+					   &snap->wired);
+		snap->wireless_ok = query_lan(heci, buf, size, snap, 1,
 					      &snap->wireless);
 	}
 
@@ -218,7 +212,6 @@ int amt_query_snapshot(struct heci *heci, unsigned int groups,
 	int ret;
 
 	memset(snap, 0, sizeof(*snap));
-	snapshot_malformed_command = 0;
 	buf = malloc(size);
 	if (!buf)
 		return -ENOMEM;
@@ -337,10 +330,10 @@ static int report_snapshot(int ret, const struct amt_snapshot *snap)
 	if (snap->versions.count == 0)
 		return vp_error(VP_EXIT_AMT_NOT_DETECTED,
 				"The firmware reports no code versions: AMT is disabled. Enable it in the BIOS or MEBx.");
-	if (snapshot_malformed_command)
+	if (snap->malformed_command)
 		return vp_error(VP_EXIT_AMT_NOT_READY,
 				"AMTHI %s returned a malformed reply (protocol error). Retry later; if it persists, update the ME firmware.",
-				amthi_command_name(snapshot_malformed_command));
+				amthi_command_name(snap->malformed_command));
 	return 0;
 }
 

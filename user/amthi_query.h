@@ -37,6 +37,8 @@ struct amt_snapshot {
 	uint32_t hash_count;
 	bool hashes_ok;
 	bool not_ready;		/* a query after GetCodeVersions got status 2 */
+	/* First command after GetCodeVersions with a malformed reply, or 0 */
+	uint32_t malformed_command;
 };
 
 /* Per-command wait for the firmware's reply. */
@@ -68,8 +70,9 @@ int amthi_call(struct heci *heci, uint32_t command, const void *body,
 /*
  * Reads versions, features, UUID, control mode and DNS suffix, plus the
  * groups selected by @groups. Returns 0, or the result of the failing
- * GetCodeVersions call (see amthi_call()); later queries that fail only
- * leave their *_ok flag clear.
+ * GetCodeVersions call (see amthi_call()). A later query that fails
+ * leaves its *_ok flag clear, and the first one with a malformed reply
+ * is recorded in malformed_command.
  */
 int amt_query_snapshot(struct heci *heci, unsigned int groups,
 		       struct amt_snapshot *snap);
