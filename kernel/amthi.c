@@ -28,24 +28,6 @@ struct amthi_call {
 	u32 status;
 };
 
-static const char *amthi_command_name(u32 command)
-{
-	switch (command) {
-	case AMTHI_CMD_GET_CODE_VERSIONS:
-		return "GetCodeVersions";
-	case AMTHI_CMD_GET_UUID:
-		return "GetUUID";
-	case AMTHI_CMD_GET_CONTROL_MODE:
-		return "GetControlMode";
-	case AMTHI_CMD_GET_PROVISIONING_STATE:
-		return "GetProvisioningState";
-	case AMTHI_CMD_GET_PKI_FQDN_SUFFIX:
-		return "GetPKIFQDNSuffix";
-	default:
-		return "unknown command";
-	}
-}
-
 /*
  * Sends @command with an empty body and checks the reply's header. Returns
  * 0 when the reply status is success, and -EIO for any other status.

@@ -380,3 +380,33 @@ bool amthi_sku_is_ism(uint32_t sku)
 {
 	return (sku & SKU_ISM) && !(sku & SKU_AMT_PRO);
 }
+
+const char *amthi_command_name(uint32_t command)
+{
+	switch (command) {
+	case AMTHI_CMD_UNPROVISION:
+		return "Unprovision";
+	case AMTHI_CMD_GET_PROVISIONING_STATE:
+		return "GetProvisioningState";
+	case AMTHI_CMD_GET_CODE_VERSIONS:
+		return "GetCodeVersions";
+	case AMTHI_CMD_ENUMERATE_HASH_HANDLES:
+		return "EnumerateHashHandles";
+	case AMTHI_CMD_GET_CERT_HASH_ENTRY:
+		return "GetCertHashEntry";
+	case AMTHI_CMD_GET_PKI_FQDN_SUFFIX:
+		return "GetPKIFQDNSuffix";
+	case AMTHI_CMD_GET_RAS_STATUS:
+		return "GetRemoteAccessConnectionStatus";
+	case AMTHI_CMD_GET_LAN_INTERFACE_SETTINGS:
+		return "GetLANInterfaceSettings";
+	case AMTHI_CMD_GET_UUID:
+		return "GetUUID";
+	case AMTHI_CMD_GET_LOCAL_SYSTEM_ACCOUNT:
+		return "GetLocalSystemAccount";
+	case AMTHI_CMD_GET_CONTROL_MODE:
+		return "GetControlMode";
+	default:
+		return "unknown command";
+	}
+}

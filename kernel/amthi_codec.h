@@ -132,4 +132,7 @@ int amthi_format_features(uint32_t sku, char *out, size_t size);
 /* True when @sku decodes to ISM rather than AMT. */
 bool amthi_sku_is_ism(uint32_t sku);
 
+/* Returns the name of AMTHI @command, e.g. "GetCodeVersions", for logs. */
+const char *amthi_command_name(uint32_t command);
+
 #endif /* VPRO_AMTHI_CODEC_H */

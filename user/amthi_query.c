@@ -19,32 +19,6 @@ static bool note_reply(struct amt_snapshot *snap, uint32_t command, int ret)
 	return ret == 0;
 }
 
-static const char *amthi_command_name(uint32_t command)
-{
-	switch (command) {
-	case AMTHI_CMD_GET_CODE_VERSIONS:
-		return "GetCodeVersions";
-	case AMTHI_CMD_GET_UUID:
-		return "GetUUID";
-	case AMTHI_CMD_GET_CONTROL_MODE:
-		return "GetControlMode";
-	case AMTHI_CMD_GET_PKI_FQDN_SUFFIX:
-		return "GetPKIFQDNSuffix";
-	case AMTHI_CMD_GET_LOCAL_SYSTEM_ACCOUNT:
-		return "GetLocalSystemAccount";
-	case AMTHI_CMD_GET_RAS_STATUS:
-		return "GetRemoteAccessConnectionStatus";
-	case AMTHI_CMD_GET_LAN_INTERFACE_SETTINGS:
-		return "GetLANInterfaceSettings";
-	case AMTHI_CMD_ENUMERATE_HASH_HANDLES:
-		return "EnumerateHashHandles";
-	case AMTHI_CMD_GET_CERT_HASH_ENTRY:
-		return "GetCertHashEntry";
-	default:
-		return "unknown command";
-	}
-}
-
 int amthi_call(struct heci *heci, uint32_t command, const void *body,
 	       uint32_t body_len, uint8_t *buf, size_t size,
 	       const uint8_t **payload, size_t *payload_len)

@@ -705,6 +705,16 @@ static void test_features(void)
 	check(!amthi_sku_is_ism(0), "sku 0 is not ISM");
 }
 
+static void test_command_name(void)
+{
+	check(strcmp(amthi_command_name(AMTHI_CMD_GET_CODE_VERSIONS),
+		     "GetCodeVersions") == 0, "name of GetCodeVersions");
+	check(strcmp(amthi_command_name(AMTHI_CMD_GET_PKI_FQDN_SUFFIX),
+		     "GetPKIFQDNSuffix") == 0, "name of GetPKIFQDNSuffix");
+	check(strcmp(amthi_command_name(0x04000001u), "unknown command") == 0,
+	      "name of an unknown command");
+}
+
 int main(void)
 {
 	test_encode_request();
@@ -718,6 +728,7 @@ int main(void)
 	test_hash_handles();
 	test_cert_hash();
 	test_features();
+	test_command_name();
 
 	printf("1..%d\n", test_count);
 	return failures ? 1 : 0;
