@@ -38,7 +38,7 @@ enum peer_misbehave {
 };
 
 /* Maximum wait of --pause-file for the test to remove the file. */
-#define PEER_PAUSE_TIMEOUT_MS	30000
+#define PEER_PAUSE_TIMEOUT_MS	90000
 
 struct peer_config {
 	unsigned int port;

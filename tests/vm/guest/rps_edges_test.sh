@@ -22,6 +22,9 @@
 #   silent-server
 #             a server that accepts TCP and never answers TLS: exit 20
 #             after vproctl's 30 s connect timeout, saying it timed out.
+#   silent-rps
+#             rps-peer stops after the first WS-Man exchange: exit 10
+#             after vproctl's 60 s wait for the next message.
 #   me-reset  an ME reset (SIGUSR1 to fwsim) between two WS-Man exchanges
 #             of an RPS session over --transport mei: vproctl reconnects
 #             the LME link and the activation exits 0.
@@ -252,6 +255,22 @@ run_silent_server() {
 	expect_mode 'pre-provisioning state'
 }
 
+# rps-peer pauses after the first WS-Man exchange and never resumes:
+# vproctl gives up after its 60 s wait for the next message, with exit 10.
+run_silent_rps() {
+	start_peer --pause-file "$work/pause" || return
+	started=$(date +%s)
+	expect_seconds=90
+	activate_rps 10 --ca "$CERTS/ca.pem"
+	expect_seconds=
+	elapsed=$(($(date +%s) - started))
+	expect_output 'RPS sent nothing for 60 s'
+	[ "$elapsed" -ge 55 ] && [ "$elapsed" -le 80 ]
+	result $? "vproctl gives up after its 60 s message timeout (took $elapsed s)"
+	stop_peer
+	expect_mode 'pre-provisioning state'
+}
+
 # fwsim resets the ME while rps-peer waits between the first and second
 # WS-Man exchange, so vproctl's LME link is gone at the next request.
 run_me_reset() {
@@ -337,10 +356,11 @@ drop) run_drop ;;
 hostname) run_hostname ;;
 system-ca) run_system_ca ;;
 silent-server) run_silent_server ;;
+silent-rps) run_silent_rps ;;
 me-reset) run_me_reset ;;
 no-heci) run_no_heci ;;
 *)
-	result 1 "row set '$set_name' is valid (use lms, drop, hostname, system-ca, silent-server, me-reset or no-heci)"
+	result 1 "row set '$set_name' is valid (use lms, drop, hostname, system-ca, silent-server, silent-rps, me-reset or no-heci)"
 	;;
 esac
 

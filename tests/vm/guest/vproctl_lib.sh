@@ -25,13 +25,14 @@ diag_file() {
 	[ -f "$1" ] && sed 's/^/# /' "$1"
 }
 
-# Runs vproctl with the arguments after $1 for at most 60 s into
-# $work/run.out (stdout and stderr) and records whether it exited $1.
-# The test name shows the arguments with the password replaced.
+# Runs vproctl with the arguments after $1 for at most $expect_seconds
+# (default 60) into $work/run.out (stdout and stderr) and records whether
+# it exited $1. The test name shows the arguments with the password
+# replaced.
 expect_exit() {
 	expected=$1
 	shift
-	timeout 60 vproctl "$@" >"$work/run.out" 2>&1
+	timeout "${expect_seconds:-60}" vproctl "$@" >"$work/run.out" 2>&1
 	vp_status=$?
 	cat "$work/run.out" >>"$work/all.out"
 	name=$(printf '%s\n' "$*" | sed "s/$PASSWORD/***/g")
