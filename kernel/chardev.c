@@ -6,9 +6,10 @@
  *
  * CONNECT errors, besides EINVAL, EFAULT and ENOMEM:
  *   EISCONN          the file already has an open or closed channel
- *   EALREADY         another CONNECT on this file is waiting
+ *   EALREADY         another CONNECT on this file is running, or an open
+ *                    that a signal interrupted is pending for another port
  *   EINTR            a signal came; CONNECT again with the same port
- *                    waits for the same reply
+ *                    waits for the same reply, until the same deadline
  *   EBUSY            max_channels channels are open on this device
  *   EHOSTUNREACH     AMT did not announce the port (tcpip-forward)
  *   ETIMEDOUT        no link or no reply from AMT within the timeout
@@ -45,17 +46,20 @@
 #define APF_MAX_DATA	(VPRO_APF_TX_MAX_MSG - APF_CHANNEL_DATA_HEADER_LEN)
 
 /*
- * @waiting and @interrupted are protected by apf->lock. A CONNECT that a
- * signal interrupts after CHANNEL_OPEN went out leaves the open pending
- * (@interrupted), so that the call repeated on the same port, or
- * restarted for an SA_RESTART handler, waits for the same reply instead
- * of opening one more channel each time.
+ * @connecting, @interrupted and @open_deadline are protected by
+ * apf->lock. One CONNECT runs per file at a time, because each drops the
+ * lock while it waits. A CONNECT that a signal interrupts after
+ * CHANNEL_OPEN went out leaves the open pending (@interrupted), so that
+ * the call repeated on the same port, or restarted for an SA_RESTART
+ * handler, waits for the same reply until the same deadline instead of
+ * opening one more channel each time.
  */
 struct vpro_apf_file {
 	struct vpro_apf *apf;
 	struct vpro_apf_channel *ch;	/* the same channel for the file's life */
-	bool waiting;			/* a CONNECT waits for AMT's reply */
+	bool connecting;		/* a CONNECT call runs on this file */
 	bool interrupted;		/* a signal ended a CONNECT's wait */
+	unsigned long open_deadline;	/* jiffies: end of the pending open */
 };
 
 static struct vpro_apf_channel *apf_channel_alloc(struct vpro_apf *apf)
@@ -213,8 +217,9 @@ static int apf_connect_open(struct vpro_apf *apf, struct vpro_apf_channel *ch,
 						apf_remaining(deadline));
 	ret = apf_wait_result(left);
 	mutex_lock(&apf->lock);
+	/* A link reset failed the channel while the lock was dropped. */
 	if (ch->state != VPRO_APF_CH_OPENING)
-		return ch->error;
+		return ch->error ?: -ECONNRESET;
 	if (ret)
 		return ret;
 
@@ -252,15 +257,107 @@ static void apf_channel_abandon(struct vpro_apf_channel *ch,
 	vpro_apf_channel_put(ch);
 }
 
+/*
+ * Waits for AMT's answer to the open of f->ch until @deadline. Called and
+ * returns with apf->lock held. Returns 0, the open's error, -ERESTARTSYS
+ * (the open stays pending) or -ETIMEDOUT (the open moves to *@spare).
+ */
+static int apf_connect_wait(struct vpro_apf_file *f, unsigned long deadline,
+			    struct vpro_apf_channel **spare)
+{
+	struct vpro_apf *apf = f->apf;
+	struct vpro_apf_channel *ch = f->ch;
+	long left;
+	int ret;
+
+	mutex_unlock(&apf->lock);
+	left = wait_event_interruptible_timeout(ch->wait, apf_open_answered(ch),
+						apf_remaining(deadline));
+	mutex_lock(&apf->lock);
+	if (ch->state == VPRO_APF_CH_OPEN || ch->state == VPRO_APF_CH_CLOSED)
+		return 0;
+	if (ch->state == VPRO_APF_CH_FAILED) {
+		ret = ch->error;
+		ch->state = VPRO_APF_CH_IDLE;
+		return ret;
+	}
+	/* Only this call changes the state of f->ch to anything else. */
+	if (WARN_ON_ONCE(ch->state != VPRO_APF_CH_OPENING || !ch->listed))
+		return -ECONNRESET;
+
+	/* A signal: the open stays pending for the repeated CONNECT. */
+	if (left < 0) {
+		f->interrupted = true;
+		return -ERESTARTSYS;
+	}
+
+	/*
+	 * Timeout after CHANNEL_OPEN was sent. The id stays listed
+	 * under @spare so that AMT's late reply is handled. The file keeps
+	 * @ch because poll and epoll may wait on ch->wait, so that queue must
+	 * live as long as the file.
+	 * NOTE: if AMT never replies, the id stays in use until the link
+	 * resets, and it counts against max_channels.
+	 */
+	apf_channel_abandon(ch, *spare);
+	*spare = NULL;
+	return -ETIMEDOUT;
+}
+
+/*
+ * Opens f->ch to @port, or resumes the open that a signal interrupted.
+ * Called and returns with apf->lock held, while f->connecting is set.
+ */
+static int apf_connect_locked(struct vpro_apf_file *f, u16 port,
+			      unsigned long deadline, unsigned int window,
+			      struct vpro_apf_channel **spare)
+{
+	struct vpro_apf *apf = f->apf;
+	struct vpro_apf_channel *ch = f->ch;
+	int ret;
+
+	/* The resumed wait keeps the first call's deadline. */
+	if (f->interrupted && port == ch->port) {
+		f->interrupted = false;
+		return apf_connect_wait(f, f->open_deadline, spare);
+	}
+	if (ch->state == VPRO_APF_CH_OPENING)
+		return -EALREADY;
+	if (ch->state == VPRO_APF_CH_OPEN || ch->state == VPRO_APF_CH_CLOSED)
+		return -EISCONN;
+
+	/* A failed or reset channel is unlisted, so it is reused as is. */
+	if (!ch->rx_buf || ch->rx_size != window) {
+		kfree(ch->rx_buf);
+		ch->rx_size = 0;
+		ch->rx_buf = kmalloc(window, GFP_KERNEL);
+		if (!ch->rx_buf)
+			return -ENOMEM;
+		ch->rx_size = window;
+	}
+
+	/* A pending open of another port failed or was reset meanwhile. */
+	f->interrupted = false;
+	ret = apf_connect_begin(apf, ch, port);
+	if (!ret)
+		ret = apf_connect_open(apf, ch, deadline);
+	if (ret) {
+		vpro_apf_channel_unlist(ch);
+		ch->state = VPRO_APF_CH_IDLE;
+		return ret;
+	}
+	f->open_deadline = deadline;
+	return apf_connect_wait(f, deadline, spare);
+}
+
 static long apf_connect(struct vpro_apf_file *f, void __user *argp)
 {
 	struct vpro_apf *apf = f->apf;
-	struct vpro_apf_channel *ch, *spare;
+	struct vpro_apf_channel *spare;
 	struct vpro_apf_connect req;
 	unsigned long deadline;
 	unsigned int window;
 	u32 timeout_ms;
-	long left;
 	int ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
@@ -277,88 +374,16 @@ static long apf_connect(struct vpro_apf_file *f, void __user *argp)
 		return -ENOMEM;
 
 	mutex_lock(&apf->lock);
-	ch = f->ch;
 	if (apf->removed) {
 		ret = -ENODEV;
-		goto out_unlock;
-	}
-	if (f->waiting) {
+	} else if (f->connecting) {
+		/* Another thread's CONNECT on this file drops the lock. */
 		ret = -EALREADY;
-		goto out_unlock;
+	} else {
+		f->connecting = true;
+		ret = apf_connect_locked(f, req.port, deadline, window, &spare);
+		f->connecting = false;
 	}
-	if (f->interrupted && req.port == ch->port) {
-		f->interrupted = false;
-		goto wait_reply;
-	}
-	if (ch->state == VPRO_APF_CH_OPENING) {
-		ret = -EALREADY;
-		goto out_unlock;
-	}
-	if (ch->state == VPRO_APF_CH_OPEN || ch->state == VPRO_APF_CH_CLOSED) {
-		ret = -EISCONN;
-		goto out_unlock;
-	}
-	/* A failed or reset channel is unlisted, so it is reused as is. */
-	if (!ch->rx_buf || ch->rx_size != window) {
-		kfree(ch->rx_buf);
-		ch->rx_size = 0;
-		ch->rx_buf = kmalloc(window, GFP_KERNEL);
-		if (!ch->rx_buf) {
-			ret = -ENOMEM;
-			goto out_unlock;
-		}
-		ch->rx_size = window;
-	}
-
-	/* A pending open of another port failed or was reset meanwhile. */
-	f->interrupted = false;
-	ret = apf_connect_begin(apf, ch, req.port);
-	if (!ret)
-		ret = apf_connect_open(apf, ch, deadline);
-	if (ret)
-		goto out_fail;
-
-wait_reply:
-	f->waiting = true;
-	mutex_unlock(&apf->lock);
-	left = wait_event_interruptible_timeout(ch->wait, apf_open_answered(ch),
-						apf_remaining(deadline));
-	mutex_lock(&apf->lock);
-	f->waiting = false;
-	if (ch->state == VPRO_APF_CH_OPEN || ch->state == VPRO_APF_CH_CLOSED) {
-		ret = 0;
-		goto out_unlock;
-	}
-	if (ch->state == VPRO_APF_CH_FAILED) {
-		ret = ch->error;
-		ch->state = VPRO_APF_CH_IDLE;
-		goto out_unlock;
-	}
-
-	/* A signal: the open stays pending for the repeated CONNECT. */
-	if (left < 0) {
-		f->interrupted = true;
-		ret = -ERESTARTSYS;
-		goto out_unlock;
-	}
-
-	/*
-	 * Timeout after CHANNEL_OPEN was sent. The id stays listed
-	 * under @spare so that AMT's late reply is handled. The file keeps
-	 * @ch because poll and epoll may wait on ch->wait, so that queue must
-	 * live as long as the file.
-	 * NOTE: if AMT never replies, the id stays in use until the link
-	 * resets, and it counts against max_channels.
-	 */
-	apf_channel_abandon(ch, spare);
-	spare = NULL;
-	ret = -ETIMEDOUT;
-	goto out_unlock;
-
-out_fail:
-	vpro_apf_channel_unlist(ch);
-	ch->state = VPRO_APF_CH_IDLE;
-out_unlock:
 	mutex_unlock(&apf->lock);
 	if (spare)
 		vpro_apf_channel_put(spare);

@@ -13,8 +13,10 @@
  *  - vpro->query_lock serialises AMTHI queries (probe, refresh); it is held
  *    while talking to the firmware and is taken before vpro->lock.
  *  - A refresh for a process runs in @query_work, where no signal can cut
- *    an AMTHI exchange short; every caller that queues it also flushes it,
- *    so it is idle whenever no caller holds a reference.
+ *    an AMTHI exchange short. Every caller queues and then flushes it
+ *    while the instance cannot go away: netlink holds a reference, and
+ *    sysfs removal waits for a running refresh write. The flush cannot
+ *    be interrupted; the query's timeouts bound it.
  * Nothing in the core runs in atomic context.
  */
 #ifndef VPRO_H
