@@ -310,7 +310,7 @@ void vpro_amthi_query_work(struct work_struct *work)
  *
  * Runs vpro_amthi_query() in @vpro->query_work and waits for it. In the
  * caller's context a signal would end the MEI waits with -EINTR, and a
- * generic netlink handler that returns -EINTR sends no answer, so the
+ * generic netlink handler that returns -EINTR sends no ack, so the
  * process would wait for one forever. The wait is bounded by the
  * query's own timeouts.
  *

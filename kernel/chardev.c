@@ -48,11 +48,10 @@
 /*
  * @connecting, @interrupted and @open_deadline are protected by
  * apf->lock. One CONNECT runs per file at a time, because each drops the
- * lock while it waits. A CONNECT that a signal interrupts after
- * CHANNEL_OPEN went out leaves the open pending (@interrupted), so that
- * the call repeated on the same port, or restarted for an SA_RESTART
- * handler, waits for the same reply until the same deadline instead of
- * opening one more channel each time.
+ * lock while it waits. A signal after CHANNEL_OPEN went out leaves the
+ * open pending (@interrupted). A CONNECT repeated on the same port, or
+ * restarted for an SA_RESTART handler, then waits for the same reply
+ * until the same deadline, so no retry opens another channel.
  */
 struct vpro_apf_file {
 	struct vpro_apf *apf;
@@ -258,7 +257,7 @@ static void apf_channel_abandon(struct vpro_apf_channel *ch,
 }
 
 /*
- * Waits for AMT's answer to the open of f->ch until @deadline. Called and
+ * Waits for AMT's reply to the open of f->ch until @deadline. Called and
  * returns with apf->lock held. Returns 0, the open's error, -ERESTARTSYS
  * (the open stays pending) or -ETIMEDOUT (the open moves to *@spare).
  */

@@ -9,10 +9,10 @@
  * takes, so the ME could never be removed. So a delayed work item
  * disconnects the client once the timeout passes. The MEI core then wakes
  * the sender with an error, and later calls on the client fail at once.
- * While the ME is being removed the disconnect is immediate; otherwise the
- * MEI core first waits for the firmware's disconnect reply, up to its
- * connect timeout (15 s), so the send returns after at most about the
- * timeout plus 15 s.
+ * While the ME is being removed, the disconnect is immediate. Otherwise
+ * the MEI core first waits up to its connect timeout (15 s) for the
+ * firmware's disconnect reply, so the send returns after at most about
+ * the timeout plus 15 s.
  */
 #include <linux/jiffies.h>
 #include <linux/mei_cl_bus.h>

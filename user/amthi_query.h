@@ -45,7 +45,7 @@ struct amt_snapshot {
 #define AMTHI_REPLY_TIMEOUT_MS	5000
 
 /*
- * Longest wait for AMTHI to stop returning status 2 (not ready), which
+ * Maximum wait for AMTHI to stop returning status 2 (not ready), which
  * firmware does for a while after an Unprovision, and the poll interval.
  * NOTE: 20 s is a chosen bound, not a measured firmware settle time.
  */

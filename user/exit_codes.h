@@ -56,9 +56,9 @@ int vp_error(int code, const char *fmt, ...)
 
 /*
  * With @on, vp_error() also prints each error as one JSON object on
- * stdout: {"status": "error", "code": N, "name": "...", "message": "..."}.
- * Commands turn it on for --json, so that stdout holds JSON whether they
- * succeed or fail.
+ * stdout, on one line: {"status":"error","code":N,"name":...,"message":...}.
+ * Commands turn it on for --json, so that stdout contains JSON whether
+ * they succeed or fail.
  */
 void vp_json_errors(bool on);
 

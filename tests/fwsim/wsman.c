@@ -207,7 +207,7 @@ static enum setup_return wsman_run_setup(const char *body)
 
 /*
  * Runs Setup and sends its reply. The setup-reply fault either applies
- * Setup and sends nothing, so the host sees a lost reply, or sends a
+ * Setup and sends nothing, so the host gets no reply, or sends a
  * Setup_OUTPUT without ReturnValue and leaves the firmware state alone.
  */
 static int wsman_setup(struct http_buf *out, const struct wsman_call *call,

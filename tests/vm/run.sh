@@ -57,11 +57,11 @@ out=$repo/build/$kver
 components=${VPRO_VM_COMPONENTS-module mesim vproctl fwsim rps selftests}
 suites=${VPRO_VM_SUITES:-$vmdir/suites}
 extra_bin=${VPRO_VM_EXTRA_BIN:-}
-# The guest timeout leaves about twice the measured run time: a full
-# check run took about 460 s of guest time on 6.1 and 6.12 with 47
-# suites, and 970 s on the debug kernel (KASAN, lockdep and kmemleak slow
-# it down under TCG), so the debug guest gets three times the suite
-# timeout too.
+# The guest timeout is about twice the measured run time. A full check
+# run took about 460 s of guest time on 6.1 and 6.12 with 47 suites, and
+# 970 s on the debug kernel, because KASAN, lockdep and kmemleak slow it
+# down under TCG. So the debug guest also gets three times the suite
+# timeout.
 if [ "$kver" = debug ]; then
 	vm_timeout=${VPRO_VM_TIMEOUT:-2700}
 	suite_timeout=${VPRO_SUITE_TIMEOUT:-540}

@@ -8,10 +8,10 @@
 # keeps it connected, as LMS or a second rpc-go would:
 #
 #   - AMTHI held for 1 s: "vproctl info" backs off, retries and exits 0.
-#   - AMTHI held for 20 s: "vproctl info" gives up after its backoff with
-#     exit 4 and a line naming the symptom, within 15 s; a write to the
-#     module's refresh attribute fails with EBUSY, and works again once
-#     the holder exits.
+#   - AMTHI held for 20 s: "vproctl info" gives up after its backoff,
+#     within 15 s, with exit 4 and a line naming the symptom. A write to
+#     the module's refresh attribute fails with EBUSY and works again
+#     once the holder exits.
 #   - LME held for 20 s, vpro_heci.ko unloaded: "activate --local
 #     --transport mei" exits 71 with a line saying that another program
 #     holds the LME client.

@@ -348,7 +348,7 @@ rows_local_faults() {
 		vproctl deactivate --local
 
 	# Through RPS, a lost Setup reply cannot be completed, but vproctl
-	# reads the control mode and says that AMT did activate.
+	# reads the control mode and reports that AMT did activate.
 	if set_fault setup-reply=drop; then
 		check_peer_row 102 "Setup reply lost in an RPS session" -- \
 			vproctl activate -u '$peer_url' --ca "$certs/ca.pem" --profile ccm

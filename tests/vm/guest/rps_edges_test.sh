@@ -16,11 +16,11 @@
 #   hostname  rps-peer serves a certificate of the test CA that names only
 #             rps.test.invalid: --ca exits 22 with a line naming
 #             127.0.0.1, and -n activates.
-#   system-ca without --ca, the test CA's certificate fails with 22 until
-#             the test CA is added to the guest's system CA store; then
-#             the activation exits 0.
+#   system-ca without --ca, the test CA's certificate fails with 22. Once
+#             the test CA is in the guest's system CA store, the
+#             activation exits 0.
 #   silent-server
-#             a server that accepts TCP and never answers TLS: exit 20
+#             a server that accepts TCP and never replies to TLS: exit 20
 #             after vproctl's 30 s connect timeout, saying it timed out.
 #   silent-rps
 #             rps-peer stops after the first WS-Man exchange: exit 10
@@ -47,7 +47,7 @@ SYSFS=/sys/class/vpro/vpro0
 FWSIM_READY=/run/fwsim.ready
 LMS_PORT=16992
 SYSTEM_CA_STORE=/etc/ssl/certs/ca-certificates.crt
-# A loopback port where a server accepts and never answers.
+# A loopback port where a server accepts connections and never replies.
 SILENT_PORT=18443
 
 set_name=${1:-}
@@ -237,7 +237,7 @@ run_system_ca() {
 	expect_exit 0 deactivate --local
 }
 
-# A server that accepts the TCP connection and never answers the TLS
+# A server that accepts the TCP connection and never replies to the TLS
 # handshake: vproctl gives up after its 30 s connect timeout and says so.
 run_silent_server() {
 	sleep 45 | nc -l -p "$SILENT_PORT" >/dev/null 2>&1 &
